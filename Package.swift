@@ -1,0 +1,62 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// System libraries come from Debian's -dev packages through pkg-config (see .ci/run for the list).
+let package = Package(
+    name: "OODBench",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "oodbench", targets: ["OODBenchCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
+    ],
+    targets: [
+        // MARK: System libraries
+        .systemLibrary(name: "CFFTW", pkgConfig: "fftw3", providers: [.apt(["libfftw3-dev"])]),
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg-dev"])]),
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+
+        // MARK: Pipeline modules (see ../shared/ARCHITECTURE.md)
+        .target(name: "Imaging", dependencies: ["CPNG", "CJPEG"]),
+        .target(name: "Distortions", dependencies: ["Imaging", "CFFTW"]),
+        .target(name: "Datasets", dependencies: [
+            "Imaging", "Distortions",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        .target(name: "Inference", dependencies: [
+            "COpenBLAS",
+            .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+        ]),
+        .target(name: "Models", dependencies: [
+            "Inference", "Imaging",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        .target(name: "Evaluation", dependencies: ["Models", "Datasets", "Scoring"]),
+        .target(name: "Scoring"),
+        .target(name: "Reports", dependencies: [
+            "Scoring",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        .executableTarget(name: "OODBenchCLI", dependencies: [
+            "Imaging", "Distortions", "Datasets", "Inference", "Models", "Evaluation", "Scoring", "Reports",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        // MARK: Tests
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
+        .testTarget(name: "DistortionsTests", dependencies: ["Distortions", "Imaging", "TestSupport"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"]),
+        .testTarget(name: "InferenceTests", dependencies: ["Inference", "TestSupport"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "Inference", "Imaging", "TestSupport"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "TestSupport"]),
+        .testTarget(name: "ScoringTests", dependencies: ["Scoring", "TestSupport"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Scoring", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["TestSupport"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,1 @@
+// The Datasets module; see ../shared/ARCHITECTURE.md for what it owns.

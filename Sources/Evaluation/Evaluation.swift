@@ -1,0 +1,1 @@
+// The Evaluation module; see ../shared/ARCHITECTURE.md for what it owns.

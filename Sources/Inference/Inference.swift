@@ -1,0 +1,1 @@
+// The Inference module; see ../shared/ARCHITECTURE.md for what it owns.

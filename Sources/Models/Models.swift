@@ -1,0 +1,1 @@
+// The Models module; see ../shared/ARCHITECTURE.md for what it owns.

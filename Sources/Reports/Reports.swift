@@ -1,0 +1,1 @@
+// The Reports module; see ../shared/ARCHITECTURE.md for what it owns.

@@ -1,0 +1,1 @@
+// The Scoring module; see ../shared/ARCHITECTURE.md for what it owns.
