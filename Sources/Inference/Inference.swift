@@ -1,1 +1,0 @@
-// The Inference module; see ../shared/ARCHITECTURE.md for what it owns.
