@@ -1,1 +1,0 @@
-// The Scoring module; see ../shared/ARCHITECTURE.md for what it owns.
