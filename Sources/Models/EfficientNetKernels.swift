@@ -1,5 +1,5 @@
-import COpenBLAS
 import Dispatch
+import Inference
 
 /// The kernels of EfficientNet-Lite0's forward pass, on activations laid out channel-major over the batch:
 /// `[C][N][H][W]` (each channel holds the N images' planes back to back), so that a 1×1 convolution over the
@@ -10,18 +10,16 @@ enum EfficientNetKernels {
     /// Work split over this many parallel chunks (both cores, plus slack for uneven chunks).
     static let parallelChunks = 8
 
-    /// `c[m × n] = a[m × k] · b[k × n]` (row-major, OpenBLAS), optionally accumulating into `c`.
+    /// `c[m × n] = a[m × k] · b[k × n]` (row-major, one OpenBLAS sgemm).
     static func gemm(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
-                     c: UnsafeMutablePointer<Float>, accumulate: Bool = false) {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k),
-                    1, a, Int32(k), b, Int32(n), accumulate ? 1 : 0, c, Int32(n))
+                     c: UnsafeMutablePointer<Float>) {
+        Inference.gemm(m: m, n: n, k: k, a: a, lda: k, b: b, ldb: n, c: c, ldc: n)
     }
 
     /// `c[m × n] = a[m × k] · b[n × k]ᵀ` (row-major).
     static func gemmTransposedB(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
                                 c: UnsafeMutablePointer<Float>) {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(k),
-                    1, a, Int32(k), b, Int32(k), 0, c, Int32(n))
+        Inference.gemm(transB: true, m: m, n: n, k: k, a: a, lda: k, b: b, ldb: k, c: c, ldc: n)
     }
 
     /// Runs `body(range)` over `0..<count` split into contiguous chunks, in parallel.
