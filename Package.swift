@@ -19,9 +19,11 @@ let package = Package(
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        // libpng/libjpeg report errors by longjmp, which Swift cannot catch: the calls live in this C shim.
+        .target(name: "CImagingShims", dependencies: ["CPNG", "CJPEG"]),
 
         // MARK: Pipeline modules (see ../shared/ARCHITECTURE.md)
-        .target(name: "Imaging", dependencies: ["CPNG", "CJPEG"]),
+        .target(name: "Imaging", dependencies: ["CImagingShims"]),
         .target(name: "Distortions", dependencies: ["Imaging", "CFFTW"]),
         .target(name: "Datasets", dependencies: [
             "Imaging", "Distortions",

@@ -1,0 +1,52 @@
+import Foundation
+
+extension Image8 {
+    /// The default pixel limit of the decoders: Pillow's decompression-bomb error threshold
+    /// (2 × `Image.MAX_IMAGE_PIXELS` = 178,956,970 pixels).
+    public static let defaultMaxPixels = 178_956_970
+
+    /// Decodes a PNG or JPEG file (format from its first bytes, not its name) to 8-bit samples.
+    ///
+    /// Colour types and the 16 → 8 bit rule (high byte) are listed at `ImageCodec`'s documentation in
+    /// `ImageCodec.swift`; in short: grey 1, grey+alpha 2, RGB 3, RGBA 4 channels, palette → RGB.
+    /// - Parameter maxPixels: width × height above this is refused from the header, before allocating.
+    /// - Throws: `ImagingError` naming the file: `.unreadable`, `.notAnImage`, `.truncated`, `.corrupt`,
+    ///   `.zeroSized`, `.tooLarge`, `.unsupported`.
+    public init(contentsOf url: URL, maxPixels: Int = Image8.defaultMaxPixels) throws {
+        let data = try ImageCodec.readFile(url)
+        try self.init(data: data, name: url.path, maxPixels: maxPixels)
+    }
+
+    /// Decodes PNG or JPEG bytes; `name` is what errors call the data (a path or a URL, say).
+    public init(data: Data, name: String = "<data>", maxPixels: Int = Image8.defaultMaxPixels) throws {
+        let raster = try ImageCodec.decode(data, name: name, want16: false, maxPixels: maxPixels)
+        defer { raster.free() }
+        let samples = [UInt8](UnsafeBufferPointer(start: raster.pointer.assumingMemoryBound(to: UInt8.self),
+                                                  count: raster.count))
+        self.init(channels: raster.channels, height: raster.height, width: raster.width, samples: samples)
+    }
+
+    /// PNG bytes of this image: 8-bit grey, grey+alpha, RGB or RGBA after `channels` (1…4).
+    public func pngData(compression: PNGCompression = .fast) throws -> Data {
+        try ImageCodec.encodePNG(self, compression: compression, name: "<png>")
+    }
+
+    /// Writes this image as an 8-bit PNG, atomically (temporary file + rename: never a partial file).
+    /// - Throws: `ImagingError.unwritable` naming the file.
+    public func writePNG(to url: URL, compression: PNGCompression = .fast) throws {
+        let data = try ImageCodec.encodePNG(self, compression: compression, name: url.path)
+        try ImageCodec.write(data, to: url)
+    }
+
+    /// Baseline JPEG bytes (grey or RGB only; RGB with 4:2:0 chroma subsampling, Pillow's defaults).
+    /// - Parameter quality: 1…100, default 75 as Pillow.
+    public func jpegData(quality: Int = 75) throws -> Data {
+        try ImageCodec.encodeJPEG(self, quality: quality, name: "<jpeg>")
+    }
+
+    /// Writes this image as a JPEG, atomically. Grey or RGB only (`.unsupported` otherwise).
+    public func writeJPEG(to url: URL, quality: Int = 75) throws {
+        let data = try ImageCodec.encodeJPEG(self, quality: quality, name: url.path)
+        try ImageCodec.write(data, to: url)
+    }
+}
