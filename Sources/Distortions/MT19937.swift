@@ -73,6 +73,96 @@ public struct MT19937: Sendable {
         return f * x2
     }
 
+    /// Fills `out` with what repeated `standardNormal()` calls return, in order, bit for bit (the glibc `log` of
+    /// numpy's legacy generator included): the bulk path for hot loops, with no per-value overhead.
+    internal mutating func fillStandardNormals(_ out: UnsafeMutableBufferPointer<Double>) {
+        var start = 0
+        if !out.isEmpty, let cached = cachedGaussian {
+            out[0] = cached
+            cachedGaussian = nil
+            start = 1
+        }
+        var carry: Double?
+        let count = out.count
+        var pos = position
+        state.withUnsafeMutableBufferPointer { mt in
+            let base = mt.baseAddress!
+            var i = start
+            while i < count {
+                var x1 = 0.0, x2 = 0.0, r2 = 0.0
+                repeat {
+                    x1 = 2.0 * MT19937.sample(base, &pos) - 1.0
+                    x2 = 2.0 * MT19937.sample(base, &pos) - 1.0
+                    r2 = x1 * x1 + x2 * x2
+                } while r2 >= 1.0 || r2 == 0.0
+                let f = (-2.0 * log(r2) / r2).squareRoot()
+                out[i] = f * x2
+                if i + 1 < count { out[i + 1] = f * x1 } else { carry = f * x1 }
+                i += 2
+            }
+        }
+        position = pos
+        if let carry { cachedGaussian = carry }
+    }
+
+    /// Advances the generator exactly as `fillStandardNormals` of `count` values would, without computing them
+    /// (the polar method's accept test decides how many words each value consumes; the logarithms are skipped).
+    internal mutating func skipStandardNormals(count: Int) {
+        var remaining = count
+        if remaining > 0, cachedGaussian != nil {
+            cachedGaussian = nil
+            remaining -= 1
+        }
+        var pos = position
+        state.withUnsafeMutableBufferPointer { mt in
+            let base = mt.baseAddress!
+            while remaining >= 2 {
+                var x1 = 0.0, x2 = 0.0, r2 = 0.0
+                repeat {
+                    x1 = 2.0 * MT19937.sample(base, &pos) - 1.0
+                    x2 = 2.0 * MT19937.sample(base, &pos) - 1.0
+                    r2 = x1 * x1 + x2 * x2
+                } while r2 >= 1.0 || r2 == 0.0
+                remaining -= 2
+            }
+        }
+        position = pos
+        if remaining == 1 { _ = standardNormal() }  // an odd count leaves the pair's second value cached
+    }
+
+    /// One `random_sample()` from the raw state (`pos` is the read position; twists when it reaches 624).
+    @inline(__always)
+    private static func sample(_ mt: UnsafeMutablePointer<UInt32>, _ pos: inout Int) -> Double {
+        let a = Double(word(mt, &pos) >> 5)
+        let b = Double(word(mt, &pos) >> 6)
+        return (a * 67_108_864.0 + b) / 9_007_199_254_740_992.0
+    }
+
+    @inline(__always)
+    private static func word(_ mt: UnsafeMutablePointer<UInt32>, _ pos: inout Int) -> UInt32 {
+        if pos == 624 {
+            twist(mt)
+            pos = 0
+        }
+        var y = mt[pos]
+        pos += 1
+        y ^= y >> 11
+        y ^= (y << 7) & 0x9d2c_5680
+        y ^= (y << 15) & 0xefc6_0000
+        y ^= y >> 18
+        return y
+    }
+
+    private static func twist(_ mt: UnsafeMutablePointer<UInt32>) {
+        @inline(__always) func step(_ i: Int, _ j: Int, _ m: Int) {
+            let y = (mt[i] & 0x8000_0000) | (mt[j] & 0x7fff_ffff)
+            mt[i] = mt[m] ^ (y >> 1) ^ ((0 &- (y & 1)) & 0x9908_b0df)
+        }
+        for i in 0..<227 { step(i, i + 1, i + 397) }
+        for i in 227..<623 { step(i, i + 1, i - 227) }
+        step(623, 0, 396)
+    }
+
     /// `normal(loc, scale)`.
     public mutating func normal(mean: Double, standardDeviation: Double) -> Double {
         mean + standardDeviation * standardNormal()

@@ -1,0 +1,113 @@
+import Imaging
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The eidolon factory: Koenderink et al.'s partially coherent disarray as the Eidolon toolbox (with its pull
+/// request #1, "Fixed partial coherence") computes it through the Geirhos et al. wrapper (specs/eidolon.md).
+///
+/// One factory per worker thread: it owns about 40 MB of scratch (the 12 DoG planes, FFT buffers, fields), reused
+/// by every call; nothing is allocated per pixel. The DoG stack of the last picture is kept, so rendering one
+/// picture at several conditions computes it once. Seeds are numpy's: `np.random.seed(seed)` immediately before
+/// the toolbox call gives the same bytes.
+public final class EidolonFactory {
+    private let blur = EidolonBlur()
+    private let scaleSpace = EidolonScaleSpace()
+    private let fields = EidolonFields()
+    private let synthesis = EidolonSynthesis()
+    private var currentFat: [UInt8]?
+
+    /// Seconds spent in each stage by the last `render` (for `oodbench bench`).
+    public private(set) var lastProfile = EidolonProfile()
+
+    public init() {}
+
+    /// Test hook: compute every noise plane even where the coherence makes it irrelevant.
+    var computeEverything: Bool {
+        get { fields.computeEverything }
+        set { fields.computeEverything = newValue }
+    }
+
+    /// The 256 × 256 grey eidolon (what the toolbox returns) and the 224 × 224 stimulus (that picture resized
+    /// back with Pillow's LANCZOS — OODBench's convention, specs/eidolon.md §7.1).
+    public func render(_ picture: EidolonPicture, condition: EidolonCondition, seed: UInt32) -> EidolonResult {
+        let plane = renderPlane(picture, condition: condition, seed: seed)
+        let side = EidolonPicture.size, out = 224
+        let small = EidolonResample.lanczos(plane, width: side, height: side, channels: 1, outWidth: out, outHeight: out)
+        return EidolonResult(plane256: Image8(channels: 1, height: side, width: side, samples: plane),
+                             stimulus: Image8(channels: 1, height: out, width: out, samples: small))
+    }
+
+    /// The 256 × 256 output plane, row-major (the toolbox's result before any resizing).
+    func renderPlane(_ picture: EidolonPicture, condition: EidolonCondition, seed: UInt32) -> [UInt8] {
+        var profile = EidolonProfile()
+        var t = now()
+        if currentFat != picture.fat {
+            scaleSpace.compute(fat: picture.fat, blur: blur)
+            currentFat = picture.fat
+        }
+        profile.scaleSpace = now() - t
+        synthesis.reset()
+        if condition.reach == 0 {
+            t = now()
+            for level in scaleSpace.levels { synthesis.accumulateUnwarped(level: level.pointer) }
+            profile.synthesis = now() - t
+        } else {
+            var random = MT19937(seed: seed)
+            t = now()
+            fields.start(random: &random, coherence: condition.coherence, grain: condition.grain, blur: blur)
+            profile.fields = now() - t
+            for level in scaleSpace.levels {
+                t = now()
+                fields.nextLevel(random: &random, blur: blur)
+                let t2 = now()
+                profile.fields += t2 - t
+                synthesis.accumulate(level: level.pointer, fieldX: fields.fieldX, fieldY: fields.fieldY,
+                                     reach: condition.reach)
+                profile.synthesis += now() - t2
+            }
+        }
+        t = now()
+        let out = synthesis.output()
+        profile.synthesis += now() - t
+        lastProfile = profile
+        return out
+    }
+
+    /// The float synthesis plane (centre 256 × 256, before clipping) of the last render, row-major.
+    var lastFloatPlane: [Double] {
+        Array(UnsafeBufferPointer(start: synthesis.sum, count: EidolonFields.centreCount))
+    }
+
+    /// The DoG levels of the last rendered picture (12 planes of 512 × 512).
+    func dogLevel(_ k: Int) -> [Double] {
+        Array(UnsafeBufferPointer(start: scaleSpace.levels[k].pointer, count: EidolonBlur.length))
+    }
+
+    private func now() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+    }
+}
+
+/// The result of one eidolon: both pictures are 1-channel grey.
+public struct EidolonResult: Sendable, Equatable {
+    /// 256 × 256, as the toolbox returns it.
+    public let plane256: Image8
+    /// 224 × 224, the stimulus size of model-vs-human.
+    public let stimulus: Image8
+}
+
+/// Seconds per stage of one eidolon render.
+public struct EidolonProfile: Sendable, Equatable {
+    /// Picture set-up is not included: the DoG scale space (0 when the picture's stack was reused).
+    public var scaleSpace = 0.0
+    /// Random draws, noise blurs and field blending.
+    public var fields = 0.0
+    /// Warping, summing and the 8-bit output.
+    public var synthesis = 0.0
+}

@@ -1,0 +1,62 @@
+/// Warping and synthesis (specs/eidolon.md §6–§7) on the centre 256 × 256 of the 512 × 512 plane.
+///
+/// Level by level, each centre pixel (i, j) reads D_k at row trunc(clamp(Fx·reach + i, 0, 511)) and column
+/// trunc(clamp(Fy·reach + j, 0, 511)) — nearest neighbour, the product first, then the integer index added as a
+/// double — and the reads are summed from zero in level order. The output is that sum clipped to [0, 255] and
+/// truncated to 8 bits.
+final class EidolonSynthesis {
+    /// The float synthesis plane E (centre), before clipping.
+    let sum: UnsafeMutablePointer<Double>
+
+    init() {
+        sum = .allocate(capacity: EidolonFields.centreCount)
+        sum.initialize(repeating: 0, count: EidolonFields.centreCount)
+    }
+
+    deinit { sum.deallocate() }
+
+    func reset() {
+        sum.update(repeating: 0, count: EidolonFields.centreCount)
+    }
+
+    /// E += D_k warped by the fields × reach.
+    func accumulate(level: UnsafePointer<Double>, fieldX: UnsafePointer<Double>, fieldY: UnsafePointer<Double>,
+                    reach: Double) {
+        let centre = EidolonFields.centre, offset = EidolonFields.offset, side = EidolonBlur.side
+        let top = Double(side - 1)
+        for ci in 0..<centre {
+            let i = Double(ci + offset)
+            let base = ci * centre
+            for cj in 0..<centre {
+                let j = Double(cj + offset)
+                let x = fieldX[base + cj] * reach + i
+                let y = fieldY[base + cj] * reach + j
+                let r = Int(x < 0 ? 0 : (x > top ? top : x))
+                let q = Int(y < 0 ? 0 : (y > top ? top : y))
+                sum[base + cj] += level[r * side + q]
+            }
+        }
+    }
+
+    /// E += D_k unwarped (reach 0: every displacement × 0 + index is the index itself).
+    func accumulateUnwarped(level: UnsafePointer<Double>) {
+        let centre = EidolonFields.centre, offset = EidolonFields.offset, side = EidolonBlur.side
+        for ci in 0..<centre {
+            let row = level + (ci + offset) * side + offset
+            let out = sum + ci * centre
+            for cj in 0..<centre { out[cj] += row[cj] }
+        }
+    }
+
+    /// The 256 × 256 output: E clipped to [0, 255], truncated.
+    func output() -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: EidolonFields.centreCount)
+        out.withUnsafeMutableBufferPointer { o in
+            for i in 0..<EidolonFields.centreCount {
+                let v = sum[i]
+                o[i] = UInt8(v < 0 ? 0 : (v > 255 ? 255 : v))
+            }
+        }
+        return out
+    }
+}
