@@ -133,4 +133,33 @@ final class CLIPModelTests: XCTestCase {
         let want = try inter.tensor("rn_quickgelu.text.block1.out")
         assertClose(text["block1.out"]!, [want.data], tol: 1e-4, "text block1")
     }
+
+    func testZeroShotMatchesFixture() throws {
+        let exp = try expected()
+        let vocab = Mirror.url("openai-clip/bpe_simple_vocab_16e6.txt.gz")
+        let tok = try CLIPTokenizer(vocabulary: vocab, variant: .openClip)
+        let models = Self.dir.appendingPathComponent("models")
+        for name in ["vit_gelu", "rn_quickgelu"] {
+            let m = try CLIPLoader.load(models.appendingPathComponent("\(name).safetensors"),
+                                        arch: models.appendingPathComponent("\(name).json").path).model
+            let head = try ZeroShotHead.build(model: m, tokenizer: tok, classNames: exp.zero_shot.classes,
+                                              templates: exp.zero_shot.templates, batch: 2)
+            let want = exp.models[name]!
+            assertClose(head.classifier, want.zero_shot_classifier_KxE, tol: exp.tolerances.features_max_abs, "\(name) classifier")
+            let pix = try inputs().tensor("pixels_\(name)")
+            let feats = m.encodeImages(pix.data, count: pix.shape[0])
+            let logits = head.logits(imageFeatures: feats, count: pix.shape[0])
+            assertClose(logits, want.zero_shot_logits, tol: exp.tolerances.zero_shot_logits_max_abs, "\(name) logits")
+            // decisions identical
+            for i in 0..<pix.shape[0] {
+                let row = Array(logits[(i * 3)..<(i * 3 + 3)]), wrow = want.zero_shot_logits[i]
+                XCTAssertEqual(row.firstIndex(of: row.max()!), wrow.firstIndex(of: wrow.max()!), "\(name) image \(i)")
+            }
+            let probs = head.probabilities(imageFeatures: feats, count: pix.shape[0])
+            XCTAssertEqual(probs[0] + probs[1] + probs[2], 1, accuracy: 1e-5)
+            let round = ZeroShotHead(serialized: head.serialized(), expectedClasses: 3, embedDim: 24)
+            XCTAssertEqual(round, head)
+            XCTAssertNil(ZeroShotHead(serialized: head.serialized().dropLast(), expectedClasses: 3, embedDim: 24))
+        }
+    }
 }
