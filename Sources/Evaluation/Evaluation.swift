@@ -1,1 +1,0 @@
-// The Evaluation module; see ../shared/ARCHITECTURE.md for what it owns.
