@@ -24,7 +24,10 @@ let package = Package(
 
         // MARK: Pipeline modules (see ../shared/ARCHITECTURE.md)
         .target(name: "Imaging", dependencies: ["CImagingShims"]),
-        .target(name: "Distortions", dependencies: ["Imaging", "CFFTW"]),
+        .target(name: "Distortions", dependencies: [
+            "Imaging", "CFFTW",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         .target(name: "Datasets", dependencies: [
             "Imaging", "Distortions",
             .product(name: "Crypto", package: "swift-crypto"),

@@ -1,7 +1,8 @@
 /// numpy's legacy `RandomState` (MT19937), reproduced bit for bit (specs/distortions.md §1.5).
 ///
 /// Seeding with an integer, `random_sample`, `uniform` and the polar Box–Muller `standard_normal` with its cached
-/// second value behave exactly as numpy's, so a seed gives the reference's numbers.
+/// second value behave exactly as numpy's, so a seed gives the reference's numbers. A value type: copy it to fork
+/// the stream; one generator per thread.
 public struct MT19937: Sendable {
     private var state: [UInt32]
     private var position: Int
@@ -19,28 +20,37 @@ public struct MT19937: Sendable {
         cachedGaussian = nil
     }
 
-    private mutating func twist() {
-        state.withUnsafeMutableBufferPointer { mt in
-            for i in 0..<624 {
-                let y = (mt[i] & 0x8000_0000) | (mt[(i + 1) % 624] & 0x7fff_ffff)
-                var next = mt[(i + 397) % 624] ^ (y >> 1)
-                if y & 1 != 0 { next ^= 0x9908_b0df }
-                mt[i] = next
-            }
+    /// The refill, in place, in increasing index order (split so that no index needs a modulo).
+    @inline(__always)
+    private static func twist(_ mt: UnsafeMutablePointer<UInt32>) {
+        @inline(__always) func mix(_ i: Int, _ j: Int, _ k: Int) {
+            let y = (mt[i] & 0x8000_0000) | (mt[j] & 0x7fff_ffff)
+            mt[i] = mt[k] ^ (y >> 1) ^ ((0 &- (y & 1)) & 0x9908_b0df)
         }
-        position = 0
+        for i in 0..<227 { mix(i, i + 1, i + 397) }
+        for i in 227..<623 { mix(i, i + 1, i - 227) }
+        mix(623, 0, 396)
     }
 
-    /// The next tempered 32-bit output.
-    public mutating func nextUInt32() -> UInt32 {
-        if position == 624 { twist() }
-        var y = state[position]
-        position += 1
+    @inline(__always)
+    private static func temper(_ word: UInt32) -> UInt32 {
+        var y = word
         y ^= y >> 11
         y ^= (y << 7) & 0x9d2c_5680
         y ^= (y << 15) & 0xefc6_0000
         y ^= y >> 18
         return y
+    }
+
+    /// The next tempered 32-bit output.
+    public mutating func nextUInt32() -> UInt32 {
+        if position == 624 {
+            state.withUnsafeMutableBufferPointer { Self.twist($0.baseAddress!) }
+            position = 0
+        }
+        let y = state[position]
+        position += 1
+        return Self.temper(y)
     }
 
     /// `random_sample()`: a double in [0, 1) from two 32-bit words (53 random bits).
@@ -50,10 +60,29 @@ public struct MT19937: Sendable {
         return (a * 67_108_864.0 + b) / 9_007_199_254_740_992.0
     }
 
-    /// `uniform(low, high, size=count)`, filled in order.
+    /// `random_sample(size=out.count)`: fills `out` in order, exactly as repeated `randomSample()` calls.
+    public mutating func fillRandomSamples(_ out: UnsafeMutableBufferPointer<Double>) {
+        var pos = position
+        state.withUnsafeMutableBufferPointer { buffer in
+            let mt = buffer.baseAddress!
+            for i in 0..<out.count {
+                if pos == 624 { Self.twist(mt); pos = 0 }
+                let a = Self.temper(mt[pos]) >> 5
+                pos += 1
+                if pos == 624 { Self.twist(mt); pos = 0 }
+                let b = Self.temper(mt[pos]) >> 6
+                pos += 1
+                out[i] = (Double(a) * 67_108_864.0 + Double(b)) / 9_007_199_254_740_992.0
+            }
+        }
+        position = pos
+    }
+
+    /// `uniform(low, high, size=count)`, filled in order: low + (high − low) · random_sample().
     public mutating func fillUniform(_ out: UnsafeMutableBufferPointer<Double>, low: Double, high: Double) {
         let range = high - low
-        for i in out.indices { out[i] = low + range * randomSample() }
+        fillRandomSamples(out)
+        for i in out.indices { out[i] = low + range * out[i] }
     }
 
     /// `standard_normal()`: legacy polar Box–Muller with one cached value.

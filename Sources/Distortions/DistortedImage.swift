@@ -1,0 +1,82 @@
+import Imaging
+
+/// The float64 output of a distortion, before it is written as 8-bit samples.
+///
+/// `values` holds the reference's float64 numbers exactly: one plane (`height × width`, row-major) for grey outputs,
+/// three interleaved channels (`height × width × 3`, numpy's H × W × C) for RGB outputs. Which PNG colour type the
+/// reference writes follows from `layout` (specs/distortions.md §1.1, §1.4).
+public struct DistortedImage: Sendable, Equatable {
+    /// How the reference returns the output, which decides the PNG colour type of the 2018 writer.
+    public enum Layout: Sendable, Equatable {
+        /// A 2-D grey plane (`rgb2gray`, contrast, uniform noise): an 8-bit grey (L) PNG.
+        case grey
+        /// A grey plane the reference stacks into three identical channels (`np.dstack`): an RGB PNG. `values`
+        /// still holds the plane once.
+        case stackedGrey
+        /// A true RGB image (colour `cr`, false-colour): `values` holds three interleaved channels.
+        case rgb
+    }
+
+    /// The two 8-bit writers of the reference repository (specs/distortions.md §1.4).
+    public enum Quantisation: String, Sendable, CaseIterable {
+        /// 2018 writer (`scipy.misc.toimage(cmin=0, cmax=1)`), which made the study's stimuli:
+        /// byte = ⌊clip(v · 255, 0, 255) + 0.5⌋ (round half up). The default.
+        case roundHalfUp = "round"
+        /// 2023 writer (`uint8(v * 255.0)`): truncation toward zero.
+        case truncate = "truncate"
+    }
+
+    public let width: Int
+    public let height: Int
+    public let layout: Layout
+    /// float64 samples in [0, 1]: `height × width` for grey layouts, `height × width × 3` interleaved for `.rgb`.
+    public var values: [Double]
+
+    public init(width: Int, height: Int, layout: Layout, values: [Double]) {
+        precondition(width > 0 && height > 0, "image dimensions must be positive")
+        precondition(values.count == width * height * (layout == .rgb ? 3 : 1), "value count does not match layout")
+        self.width = width
+        self.height = height
+        self.layout = layout
+        self.values = values
+    }
+
+    /// Channels of `values`: 1 for grey layouts, 3 for `.rgb`.
+    public var channels: Int { layout == .rgb ? 3 : 1 }
+
+    /// The 8-bit image as the reference writer stores it: 1 channel for `.grey`, 3 channels otherwise
+    /// (a stacked grey plane becomes three equal channels). With `expandGrey`, `.grey` also gives 3 channels.
+    public func image8(_ rule: Quantisation = .roundHalfUp, expandGrey: Bool = false) -> Image8 {
+        let outChannels = (layout == .grey && !expandGrey) ? 1 : 3
+        var samples = [UInt8](repeating: 0, count: width * height * outChannels)
+        values.withUnsafeBufferPointer { v in
+            samples.withUnsafeMutableBufferPointer { out in
+                if channels == outChannels {
+                    for i in 0..<v.count { out[i] = Self.quantise(v[i], rule) }
+                } else {
+                    for i in 0..<v.count {
+                        let byte = Self.quantise(v[i], rule)
+                        out[3 * i] = byte
+                        out[3 * i + 1] = byte
+                        out[3 * i + 2] = byte
+                    }
+                }
+            }
+        }
+        return Image8(channels: outChannels, height: height, width: width, samples: samples)
+    }
+
+    /// One sample under a rule; values outside [0, 1] saturate (NaN gives 0).
+    @inline(__always)
+    static func quantise(_ v: Double, _ rule: Quantisation) -> UInt8 {
+        var t = v * 255.0
+        switch rule {
+        case .roundHalfUp:
+            t = t > 255 ? 255 : (t >= 0 ? t : 0)
+            return UInt8(t + 0.5)
+        case .truncate:
+            t = t > 255 ? 255 : (t >= 0 ? t : 0)
+            return UInt8(t)
+        }
+    }
+}

@@ -1,0 +1,260 @@
+import Imaging
+
+/// Applies distortions, reusing its scratch memory and FFT buffers from image to image.
+///
+/// Not thread-safe: keep one per thread (the FFTW plans behind it are shared and made once). All arithmetic is
+/// float64 in the order specs/distortions.md gives, so outputs match the reference bit for bit where the spec says
+/// verified (FFT-based ones to the last bits of the FFT).
+///
+/// Input: 8-bit samples, converted as PIL's `convert('RGB')` does (grey → three equal channels, alpha dropped) and
+/// divided by 255.0. Size: the reference works on 224 × 224; every distortion here is applied at the input's own size
+/// exactly as the reference functions would, except that power-equalisation needs the table's size (224 × 224) and
+/// phase-scrambling an even width and height (the reference fails otherwise).
+public final class Distorter {
+    /// The data tables (needed by power-equalisation and false-colour only).
+    public let tables: DistortionTables?
+
+    let scratchA = Scratch()
+    let scratchB = Scratch()
+    let scratchC = Scratch()
+    let scratchD = Scratch()
+    var fft: FFTScratch?
+
+    public init(tables: DistortionTables? = nil) {
+        self.tables = tables
+    }
+
+    /// Applies `distortion` at `condition` (a registered condition string, or a pandas spelling of one, see
+    /// `Distortion.condition(matching:)`) to `image` (any size, 1–4 channels). `seed` seeds a fresh numpy
+    /// `RandomState` for the random distortions (the goldens use 42), exactly as `np.random.seed(seed)` before
+    /// phase scrambling and `RandomState(seed)` for uniform noise.
+    public func apply(_ distortion: Distortion, condition: String, to image: Image8,
+                      seed: UInt32 = 0) throws -> DistortedImage {
+        guard let token = distortion.condition(matching: condition) else {
+            throw DistortionsError.unknownCondition(distortion: distortion.name, condition: condition,
+                                                    valid: distortion.conditions)
+        }
+        return try distortion.body(self, try Self.rgb(image, distortion: distortion.name), token, seed)
+    }
+
+    /// `image` as 3-channel RGB (PIL `convert('RGB')` for L, LA and RGBA: replicate grey, drop alpha).
+    static func rgb(_ image: Image8, distortion: String) throws -> Image8 {
+        switch image.channels {
+        case 3:
+            return image
+        case 1, 2, 4:
+            let n = image.width * image.height
+            let c = image.channels
+            var samples = [UInt8](repeating: 0, count: 3 * n)
+            for i in 0..<n {
+                if c >= 3 {
+                    samples[3 * i] = image.samples[c * i]
+                    samples[3 * i + 1] = image.samples[c * i + 1]
+                    samples[3 * i + 2] = image.samples[c * i + 2]
+                } else {
+                    let v = image.samples[c * i]
+                    samples[3 * i] = v; samples[3 * i + 1] = v; samples[3 * i + 2] = v
+                }
+            }
+            return Image8(channels: 3, height: image.height, width: image.width, samples: samples)
+        default:
+            throw DistortionsError.unsupportedImage(distortion: distortion,
+                                                    reason: "\(image.channels) channels (expected 1 to 4)")
+        }
+    }
+
+    // MARK: Building blocks
+
+    /// k · w / 255.0 for the three Rec. 709 weights (w · (k / 255.0), one rounding each, as numpy).
+    static let lumaR: [Double] = (0...255).map { 0.2125 * (Double($0) / 255.0) }
+    static let lumaG: [Double] = (0...255).map { 0.7154 * (Double($0) / 255.0) }
+    static let lumaB: [Double] = (0...255).map { 0.0721 * (Double($0) / 255.0) }
+
+    /// Y = ((0.2125·R) + (0.7154·G)) + (0.0721·B) per pixel (specs §1.2) into `out` (width · height values).
+    func grey(_ input: Image8, into out: UnsafeMutablePointer<Double>) {
+        let n = input.width * input.height
+        input.samples.withUnsafeBufferPointer { s in
+            Self.lumaR.withUnsafeBufferPointer { wr in
+                Self.lumaG.withUnsafeBufferPointer { wg in
+                    Self.lumaB.withUnsafeBufferPointer { wb in
+                        for i in 0..<n {
+                            out[i] = (wr[Int(s[3 * i])] + wg[Int(s[3 * i + 1])]) + wb[Int(s[3 * i + 2])]
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// A new output whose values `fill` writes (count values, uninitialised before).
+    @inline(__always)
+    func output(_ width: Int, _ height: Int, _ layout: DistortedImage.Layout,
+                _ fill: (UnsafeMutablePointer<Double>) -> Void) -> DistortedImage {
+        let count = width * height * (layout == .rgb ? 3 : 1)
+        let values = [Double](unsafeUninitializedCapacity: count) { buffer, initialised in
+            fill(buffer.baseAddress!)
+            initialised = count
+        }
+        return DistortedImage(width: width, height: height, layout: layout, values: values)
+    }
+
+    /// Values > 1 → 1, values < 0 → 0 (specs §1.3).
+    @inline(__always)
+    static func clip(_ p: UnsafeMutablePointer<Double>, _ n: Int) {
+        for i in 0..<n {
+            let v = p[i]
+            p[i] = v > 1 ? 1 : (v < 0 ? 0 : v)
+        }
+    }
+
+    // MARK: Pixel-wise distortions
+
+    /// The input's samples k / 255.0, interleaved RGB (colour `cr`, false-colour `true`).
+    func identityRGB(_ input: Image8) -> DistortedImage {
+        output(input.width, input.height, .rgb) { out in
+            input.samples.withUnsafeBufferPointer { s in
+                for i in 0..<s.count { out[i] = Double(s[i]) / 255.0 }
+            }
+        }
+    }
+
+    /// The greyscale image Y with the given layout.
+    func greyOutput(_ input: Image8, layout: DistortedImage.Layout) -> DistortedImage {
+        output(input.width, input.height, layout) { grey(input, into: $0) }
+    }
+
+    /// `grayscale_contrast`: (1 − c) / 2.0 + Y · c (specs §3.2).
+    func contrast(_ input: Image8, level c: Double) -> DistortedImage {
+        let a = (1 - c) / 2.0
+        return output(input.width, input.height, .grey) { out in
+            grey(input, into: out)
+            for i in 0..<(input.width * input.height) { out[i] = a + out[i] * c }
+        }
+    }
+
+    /// `uniform_noise(X, w, contrast, RandomState(seed))` (specs §3.9).
+    func uniformNoise(_ input: Image8, width w: Double, contrast c: Double, seed: UInt32) -> DistortedImage {
+        let n = input.width * input.height
+        let noise = scratchA.reserve(n)
+        var rng = MT19937(seed: seed)
+        rng.fillUniform(UnsafeMutableBufferPointer(start: noise, count: n), low: -w, high: w)
+        let a = (1 - c) / 2.0
+        return output(input.width, input.height, .grey) { out in
+            grey(input, into: out)
+            for i in 0..<n { out[i] = (a + out[i] * c) + noise[i] }
+            Self.clip(out, n)
+        }
+    }
+
+    /// `rotate90/180/270` (counter-clockwise, numpy `rot90`) of the greyscale image; 0 is the greyscale image.
+    func rotation(_ input: Image8, degrees: Int) throws -> DistortedImage {
+        let h = input.height, w = input.width
+        if degrees == 0 { return greyOutput(input, layout: .grey) }
+        let y = scratchA.reserve(h * w)
+        grey(input, into: y)
+        switch degrees {
+        case 90:  // out[i][j] = Y[j][W−1−i], out is W × H
+            return output(h, w, .stackedGrey) { out in
+                for i in 0..<w { for j in 0..<h { out[i * h + j] = y[j * w + (w - 1 - i)] } }
+            }
+        case 180:
+            return output(w, h, .stackedGrey) { out in
+                let n = w * h
+                for i in 0..<n { out[i] = y[n - 1 - i] }
+            }
+        case 270:  // out[i][j] = Y[H−1−j][i], out is W × H
+            return output(h, w, .stackedGrey) { out in
+                for i in 0..<w { for j in 0..<h { out[i * h + j] = y[(h - 1 - j) * w + i] } }
+            }
+        default:
+            throw DistortionsError.unknownCondition(distortion: "rotation", condition: String(degrees),
+                                                    valid: Distortion.rotation.conditions)
+        }
+    }
+
+    // MARK: Gaussian filters (specs §3.3, §3.4)
+
+    static let backgroundGrey = 0.4423
+
+    /// `low_pass_filter(X, σ)`: Gaussian blur of Y with constant padding 0.4423, clipped, stacked grey.
+    func lowPass(_ input: Image8, sigma: Double) -> DistortedImage {
+        let h = input.height, w = input.width
+        return output(w, h, .stackedGrey) { out in
+            if sigma <= 1e-15 {
+                grey(input, into: out)
+                return
+            }
+            let y = scratchA.reserve(h * w)
+            grey(input, into: y)
+            gaussian(y, height: h, width: w, sigma: sigma, into: out)
+            Self.clip(out, h * w)
+        }
+    }
+
+    /// `high_pass_filter(X, σ)`: D = Y − blur(Y); D + (0.4423 − mean(D)); clipped, stacked grey.
+    func highPass(_ input: Image8, sigma: Double) -> DistortedImage {
+        let h = input.height, w = input.width, n = h * w
+        return output(w, h, .stackedGrey) { out in
+            let y = scratchA.reserve(n)
+            grey(input, into: y)
+            gaussian(y, height: h, width: w, sigma: sigma, into: out)
+            for i in 0..<n { out[i] = y[i] - out[i] }
+            let mean = pairwiseSum(out, n) / Double(n)
+            let delta = Self.backgroundGrey - mean
+            for i in 0..<n { out[i] = out[i] + delta }
+            Self.clip(out, n)
+        }
+    }
+
+    /// scipy's `gaussian_filter(Y, σ, mode='constant', cval=0.4423)` of a `height × width` plane into `out`.
+    func gaussian(_ y: UnsafePointer<Double>, height h: Int, width w: Int, sigma: Double,
+                  into out: UnsafeMutablePointer<Double>) {
+        if sigma <= 1e-15 {
+            out.update(from: y, count: h * w)
+            return
+        }
+        let kernel = GaussianKernel(sigma: sigma)
+        let r = kernel.radius
+        let padded = scratchB.reserve(max((h + 2 * r) * w, (w + 2 * r) * h))
+        let pass = scratchC.reserve(h * w)
+        kernel.half.withUnsafeBufferPointer { half in
+            // Axis 0: each column, padded with r rows of cval above and below.
+            GaussianFilter.fill(padded, count: r * w, value: Self.backgroundGrey)
+            (padded + r * w).update(from: y, count: h * w)
+            GaussianFilter.fill(padded + (r + h) * w, count: r * w, value: Self.backgroundGrey)
+            GaussianFilter.verticalPass(padded, rows: h, columns: w, half: half.baseAddress!, radius: r, out: pass)
+            // Axis 1: each row, done as axis 0 of the transpose (again padded with cval).
+            GaussianFilter.fill(padded, count: r * h, value: Self.backgroundGrey)
+            GaussianFilter.transpose(pass, rows: h, columns: w, into: padded + r * h)
+            GaussianFilter.fill(padded + (r + w) * h, count: r * h, value: Self.backgroundGrey)
+            let transposed = scratchD.reserve(h * w)
+            GaussianFilter.verticalPass(padded, rows: w, columns: h, half: half.baseAddress!, radius: r,
+                                        out: transposed)
+            GaussianFilter.transpose(transposed, rows: w, columns: h, into: out)
+        }
+    }
+}
+
+/// Growable scratch memory for doubles, owned by one `Distorter`.
+final class Scratch {
+    private var pointer: UnsafeMutablePointer<Double>
+    private var capacity: Int
+
+    init() {
+        capacity = 0
+        pointer = UnsafeMutablePointer<Double>.allocate(capacity: 1)
+    }
+
+    /// At least `count` doubles, uninitialised content (kept from earlier use).
+    func reserve(_ count: Int) -> UnsafeMutablePointer<Double> {
+        if count > capacity {
+            pointer.deallocate()
+            pointer = UnsafeMutablePointer<Double>.allocate(capacity: count)
+            pointer.initialize(repeating: 0, count: count)
+            capacity = count
+        }
+        return pointer
+    }
+
+    deinit { pointer.deallocate() }
+}
