@@ -1,0 +1,208 @@
+import ArgumentParser
+import Distortions
+import Foundation
+import Imaging
+
+/// `oodbench bench distortions`: per-image time of every distortion and condition, one thread, next to the
+/// reference Python functions timed in the same run.
+struct BenchDistortionsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "distortions",
+        abstract: "Time every distortion on a 224×224 image against the reference Python code, same run.",
+        discussion: """
+        For each distortion and condition: the median time of one call on one image (one thread, ≥ 3 runs and \
+        ≥ --seconds of calls after a warm-up), next to the reference function of rgeirhos/generalisation-humans-DNNs \
+        (code/image_manipulation.py, run with python3 + numpy + scipy; scikit-image and Pillow are replaced by \
+        numpy stand-ins when missing, and the report says so). Then decode + distort + encode of the PNG for one \
+        condition per distortion. Targets: pixel-wise ≤ 0.1 ms, Fourier ≤ 0.5 ms, false-colour ≤ 1 ms, \
+        PNG round trip ≤ 3 ms.
+
+        The reference code is looked for in --reference-code (a checkout, its code/ folder, or the .py file), then \
+        $OODBENCH_MIRROR/generalisation-humans-DNNs/code and ../shared/reference-data/generalisation-humans-DNNs/code.
+
+        Examples:
+          oodbench bench distortions
+          oodbench bench distortions --seconds 0.2 --reference-code ~/src/generalisation-humans-DNNs
+          oodbench bench distortions --no-reference --json
+        """
+    )
+
+    @Option(name: .long, help: "Input PNG or JPEG (default: the goldens' test_image.png from the mirror).")
+    var input: String?
+
+    @Option(name: .long, help: "Minimum seconds of calls per measurement (at least 3 calls are made).")
+    var seconds: Double = 1.0
+
+    @Option(name: .long, help: "Checkout of rgeirhos/generalisation-humans-DNNs, its code/ folder or image_manipulation.py.")
+    var referenceCode: String?
+
+    @Option(name: .long, help: "Python interpreter for the reference (needs numpy and scipy).")
+    var python: String = "python3"
+
+    @Flag(name: .long, help: "Do not time the reference Python code.")
+    var noReference = false
+
+    @Option(name: .long, help: "Folder searched (by sha256) for the reference's .npy data tables.")
+    var tables: String?
+
+    @Flag(name: .long, help: "Print the results as JSON.")
+    var json = false
+
+    struct Row: Codable {
+        var distortion: String
+        var condition: String
+        var oodbenchMs: Double
+        var referenceMs: Double?
+        var targetMs: Double
+    }
+
+    func validate() throws {
+        guard seconds > 0, seconds <= 60 else { throw ValidationError("--seconds must be in (0, 60].") }
+    }
+
+    func run() throws {
+        let mirror = ProcessInfo.processInfo.environment["OODBENCH_MIRROR"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? "../shared/reference-data"
+        let inputPath = input ?? "\(mirror)/distortion-goldens/inputs/test_image.png"
+        let pngData: Data
+        do { pngData = try Data(contentsOf: URL(fileURLWithPath: inputPath)) } catch {
+            throw CLIError("\(inputPath): cannot read: \(error.localizedDescription) (pass --input IMAGE)")
+        }
+        let decoded = try Image8(data: pngData, name: inputPath)
+        let image = decoded.channels == 3 ? decoded : try Image8(data: try decoded.rgbPNG(), name: inputPath)
+        let tableValues = try DistortCommand.loadTables(tables)
+        let engine = Distorter(tables: tableValues)
+
+        var rows: [Row] = []
+        for distortion in Distortion.all {
+            for condition in distortion.conditions {
+                let ms = try Self.medianMs(seconds: seconds) {
+                    _ = try engine.apply(distortion, condition: condition, to: image, seed: 42)
+                }
+                rows.append(Row(distortion: distortion.name, condition: condition, oodbenchMs: ms, referenceMs: nil,
+                                targetMs: Self.target(distortion)))
+                FileHandle.standardError.write(Data("\(distortion.name) \(condition): \(Self.format(ms)) ms\n".utf8))
+            }
+        }
+        var roundTrips: [Row] = []
+        for (distortion, condition) in Self.roundTripConditions {
+            guard let d = Distortion.named(distortion) else { continue }
+            let ms = try Self.medianMs(seconds: seconds) {
+                let decodedInput = try Image8(data: pngData, name: inputPath)
+                let out = try engine.apply(d, condition: condition, to: decodedInput, seed: 42)
+                _ = try out.image8(.roundHalfUp, expandGrey: true).pngData()
+            }
+            roundTrips.append(Row(distortion: distortion, condition: condition, oodbenchMs: ms, referenceMs: nil,
+                                  targetMs: 3))
+        }
+
+        var referenceNote = "reference: not timed (--no-reference)"
+        if !noReference {
+            let reference = ReferenceTimer(python: python, codeFolder: Self.referenceFolder(referenceCode, mirror: mirror))
+            switch reference.run(image: image, png: pngData, tablesFolder: tables ?? "\(mirror)/generalisation-humans-DNNs",
+                                 seconds: seconds, roundTrips: Self.roundTripConditions) {
+            case .success(let result):
+                referenceNote = "reference: " + result.description
+                for i in rows.indices { rows[i].referenceMs = result.ms["\(rows[i].distortion) \(rows[i].condition)"] }
+                for i in roundTrips.indices {
+                    roundTrips[i].referenceMs = result.roundTripMs["\(roundTrips[i].distortion) \(roundTrips[i].condition)"]
+                }
+            case .failure(let error):
+                referenceNote = "reference: not timed (\(error.description))"
+            }
+        }
+
+        if json {
+            struct Report: Codable {
+                var input: String; var width: Int; var height: Int; var cores: Int; var note: String
+                var distortions: [Row]; var decodeDistortEncode: [Row]
+            }
+            let report = Report(input: inputPath, width: image.width, height: image.height,
+                                cores: ProcessInfo.processInfo.activeProcessorCount, note: referenceNote,
+                                distortions: rows, decodeDistortEncode: roundTrips)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            return
+        }
+        print("oodbench bench distortions: \(inputPath) (\(image.width)×\(image.height)), one thread, "
+              + "\(ProcessInfo.processInfo.activeProcessorCount) cores; median of ≥ 3 calls over ≥ \(seconds) s")
+        print(referenceNote)
+        print(Self.table(rows, title: "distortion"))
+        print("decode PNG + distort + encode PNG (RGB, round half up):")
+        print(Self.table(roundTrips, title: "round trip"))
+    }
+
+    /// One representative condition per distortion for the PNG round trip.
+    static let roundTripConditions: [(String, String)] = [
+        ("colour", "bw"), ("contrast", "c05"), ("high-pass", "1"), ("low-pass", "10"), ("phase-scrambling", "90"),
+        ("power-equalisation", "pow"), ("false-colour", "false"), ("rotation", "90"), ("uniform-noise", "0.35"),
+    ]
+
+    static func target(_ d: Distortion) -> Double {
+        switch d.name {
+        case "high-pass", "low-pass", "phase-scrambling", "power-equalisation": return 0.5
+        case "false-colour": return 1
+        default: return 0.1
+        }
+    }
+
+    static func referenceFolder(_ given: String?, mirror: String) -> URL? {
+        var candidates: [URL] = []
+        if let given {
+            let url = URL(fileURLWithPath: (given as NSString).expandingTildeInPath)
+            candidates += [url.lastPathComponent == "image_manipulation.py" ? url.deletingLastPathComponent() : url,
+                           url.appendingPathComponent("code")]
+        } else {
+            candidates += [URL(fileURLWithPath: "\(mirror)/generalisation-humans-DNNs/code")]
+        }
+        return candidates.first {
+            FileManager.default.fileExists(atPath: $0.appendingPathComponent("image_manipulation.py").path)
+        }
+    }
+
+    /// Median wall time in ms of `body` after one warm-up call: at least 3 calls and at least `seconds`.
+    static func medianMs(seconds: Double, _ body: () throws -> Void) throws -> Double {
+        try body()
+        var times: [Double] = []
+        let start = DispatchTime.now().uptimeNanoseconds
+        while times.count < 3 || Double(DispatchTime.now().uptimeNanoseconds - start) < seconds * 1e9 {
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            try body()
+            times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+            if times.count >= 100_000 { break }
+        }
+        times.sort()
+        return times.count % 2 == 1 ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
+    }
+
+    static func format(_ ms: Double) -> String {
+        ms < 1 ? String(format: "%.4f", ms) : (ms < 100 ? String(format: "%.3f", ms) : String(format: "%.1f", ms))
+    }
+
+    static func table(_ rows: [Row], title: String) -> String {
+        func pad(_ s: String, _ n: Int, left: Bool = false) -> String {
+            let p = String(repeating: " ", count: max(0, n - s.count))
+            return left ? p + s : s + p
+        }
+        var lines = [pad(title, 20) + pad("condition", 10) + pad("oodbench ms", 13, left: true)
+                     + pad("reference ms", 14, left: true) + pad("speed-up", 10, left: true)
+                     + pad("target ms", 11, left: true)]
+        for r in rows {
+            let ref = r.referenceMs.map(format) ?? "-"
+            let speedUp = r.referenceMs.map { String(format: "%.1fx", $0 / max(r.oodbenchMs, 1e-9)) } ?? "-"
+            lines.append(pad(r.distortion, 20) + pad(r.condition, 10) + pad(format(r.oodbenchMs), 13, left: true)
+                         + pad(ref, 14, left: true) + pad(speedUp, 10, left: true)
+                         + pad(format(r.targetMs), 11, left: true) + (r.oodbenchMs <= r.targetMs ? "  ok" : "  over"))
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+private extension Image8 {
+    /// PNG bytes of this image converted to RGB (grey replicated, alpha dropped).
+    func rgbPNG() throws -> Data {
+        let out = try Distortion.colour.apply(to: self, condition: "cr")
+        return try out.image8(.roundHalfUp).pngData()
+    }
+}
