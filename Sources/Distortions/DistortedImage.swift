@@ -17,15 +17,6 @@ public struct DistortedImage: Sendable, Equatable {
         case rgb
     }
 
-    /// The two 8-bit writers of the reference repository (specs/distortions.md §1.4).
-    public enum Quantisation: String, Sendable, CaseIterable {
-        /// 2018 writer (`scipy.misc.toimage(cmin=0, cmax=1)`), which made the study's stimuli:
-        /// byte = ⌊clip(v · 255, 0, 255) + 0.5⌋ (round half up). The default.
-        case roundHalfUp = "round"
-        /// 2023 writer (`uint8(v * 255.0)`): truncation toward zero.
-        case truncate = "truncate"
-    }
-
     public let width: Int
     public let height: Int
     public let layout: Layout
@@ -46,16 +37,18 @@ public struct DistortedImage: Sendable, Equatable {
 
     /// The 8-bit image as the reference writer stores it: 1 channel for `.grey`, 3 channels otherwise
     /// (a stacked grey plane becomes three equal channels). With `expandGrey`, `.grey` also gives 3 channels.
-    public func image8(_ rule: Quantisation = .roundHalfUp, expandGrey: Bool = false) -> Image8 {
+    /// `rule` is one of the two writers of the reference repository (specs/distortions.md §1.4): `.roundHalfUp`
+    /// (2018, the study's stimuli; default) or `.truncate` (2023).
+    public func image8(_ rule: QuantisationRule = .roundHalfUp, expandGrey: Bool = false) -> Image8 {
         let outChannels = (layout == .grey && !expandGrey) ? 1 : 3
         var samples = [UInt8](repeating: 0, count: width * height * outChannels)
         values.withUnsafeBufferPointer { v in
             samples.withUnsafeMutableBufferPointer { out in
                 if channels == outChannels {
-                    for i in 0..<v.count { out[i] = Self.quantise(v[i], rule) }
+                    for i in 0..<v.count { out[i] = rule.quantise(v[i]) }
                 } else {
                     for i in 0..<v.count {
-                        let byte = Self.quantise(v[i], rule)
+                        let byte = rule.quantise(v[i])
                         out[3 * i] = byte
                         out[3 * i + 1] = byte
                         out[3 * i + 2] = byte
@@ -64,19 +57,5 @@ public struct DistortedImage: Sendable, Equatable {
             }
         }
         return Image8(channels: outChannels, height: height, width: width, samples: samples)
-    }
-
-    /// One sample under a rule; values outside [0, 1] saturate (NaN gives 0).
-    @inline(__always)
-    static func quantise(_ v: Double, _ rule: Quantisation) -> UInt8 {
-        var t = v * 255.0
-        switch rule {
-        case .roundHalfUp:
-            t = t > 255 ? 255 : (t >= 0 ? t : 0)
-            return UInt8(t + 0.5)
-        case .truncate:
-            t = t > 255 ? 255 : (t >= 0 ? t : 0)
-            return UInt8(t)
-        }
     }
 }

@@ -15,6 +15,7 @@ struct OODBench: AsyncParsableCommand {
         version: version,
         subcommands: [
             // One line per subcommand; keep alphabetical within the pipeline order.
+            DistortCommand.self,
             EvaluateCommand.self,
             BenchCommand.self,
         ]

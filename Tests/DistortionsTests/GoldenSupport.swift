@@ -18,6 +18,7 @@ enum Goldens {
         let pngSamplesSHA256: String?
         let truncatedSamplesSHA256: String?
         let npy: String?
+        let png: String?
         let pngMode: String?
         let stackedGrey: Bool
         let nearHalfSamples: Int
@@ -41,7 +42,7 @@ enum Goldens {
                   planeSHA256: g["sha256_float64_plane"] as! String,
                   pngSamplesSHA256: g["png_samples_sha256"] as? String,
                   truncatedSamplesSHA256: g["trunc2023_samples_sha256"] as? String,
-                  npy: g["npy"] as? String, pngMode: g["png_mode"] as? String,
+                  npy: g["npy"] as? String, png: g["png"] as? String, pngMode: g["png_mode"] as? String,
                   stackedGrey: g["stacked_grey"] as! Bool,
                   nearHalfSamples: g["near_half_samples"] as! Int,
                   outputShape: g["output_shape"] as! [Int])
@@ -53,9 +54,7 @@ enum Goldens {
     /// A golden input (224 × 224 RGB), decoded from `inputs/<id>.png`.
     static func input(_ id: String) throws -> Image8 {
         if let cached = inputCache[id] { return cached }
-        let raw = URL(fileURLWithPath: "/tmp/dist-inputs/\(id).rgb")
-        guard let data = try? Data(contentsOf: raw) else { throw XCTSkip("input \(id) not decoded yet") }
-        let image = Image8(channels: 3, height: 224, width: 224, samples: [UInt8](data))
+        let image = try Image8(contentsOf: folder.appendingPathComponent("inputs/\(id).png"))
         inputCache[id] = image
         return image
     }
@@ -83,8 +82,9 @@ enum Goldens {
 }
 
 extension Goldens {
-    /// The golden 8-bit output as decoded samples, or nil (with a note) while no PNG decoder is available.
+    /// The golden 8-bit output PNG, decoded.
     static func outputPNG(_ entry: Entry) throws -> Image8? {
-        nil
+        guard let png = entry.png else { return nil }
+        return try Image8(contentsOf: folder.appendingPathComponent(png))
     }
 }
