@@ -173,23 +173,9 @@ public struct MT19937: Sendable {
             twist(mt)
             pos = 0
         }
-        var y = mt[pos]
+        let y = mt[pos]
         pos += 1
-        y ^= y >> 11
-        y ^= (y << 7) & 0x9d2c_5680
-        y ^= (y << 15) & 0xefc6_0000
-        y ^= y >> 18
-        return y
-    }
-
-    private static func twist(_ mt: UnsafeMutablePointer<UInt32>) {
-        @inline(__always) func step(_ i: Int, _ j: Int, _ m: Int) {
-            let y = (mt[i] & 0x8000_0000) | (mt[j] & 0x7fff_ffff)
-            mt[i] = mt[m] ^ (y >> 1) ^ ((0 &- (y & 1)) & 0x9908_b0df)
-        }
-        for i in 0..<227 { step(i, i + 1, i + 397) }
-        for i in 227..<623 { step(i, i + 1, i - 227) }
-        step(623, 0, 396)
+        return temper(y)
     }
 
     /// `normal(loc, scale)`.
