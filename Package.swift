@@ -21,6 +21,8 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         // libpng/libjpeg report errors by longjmp, which Swift cannot catch: the calls live in this C shim.
         .target(name: "CImagingShims", dependencies: ["CPNG", "CJPEG"]),
+        // zlib for .tar.gz extraction (ZIPFoundation already owns the module name CZlib).
+        .systemLibrary(name: "CZlibSystem", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
         // MARK: Pipeline modules (see ../shared/ARCHITECTURE.md)
         .target(name: "Imaging", dependencies: ["CImagingShims"]),
@@ -29,7 +31,7 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "Datasets", dependencies: [
-            "Imaging", "Distortions",
+            "Imaging", "Distortions", "CZlibSystem",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "Inference", dependencies: [

@@ -16,6 +16,8 @@ struct OODBench: AsyncParsableCommand {
         subcommands: [
             // One line per subcommand; keep alphabetical within the pipeline order.
             DistortCommand.self,
+            DatasetsCommand.self,
+            GenerateCommand.self,
             EvaluateCommand.self,
             BenchCommand.self,
         ]

@@ -1,1 +1,0 @@
-// The Datasets module; see ../shared/ARCHITECTURE.md for what it owns.
