@@ -8,6 +8,7 @@ struct BenchCommand: AsyncParsableCommand {
         subcommands: [
             // One line per benchmark subcommand.
             BenchDistortionsCommand.self,
+            BenchReportCommand.self,
         ]
     )
 }

@@ -1,1 +1,0 @@
-// The Reports module; see ../shared/ARCHITECTURE.md for what it owns.
