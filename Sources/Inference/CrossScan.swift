@@ -61,6 +61,24 @@ public struct CrossScan: Sendable {
     }
 }
 
+extension CrossScan {
+    /// Runs direction `k` alone (same operands as `run`), writing its un-merged output at each step's spatial
+    /// position; for traces and tests.
+    public func runSingle(direction k: Int, dInner: Int, u: UnsafePointer<Float>, xDbl: UnsafePointer<Float>, dtRank: Int,
+                          deltaRaw: UnsafePointer<Float>, weights: SelectiveScanWeights, y: UnsafeMutablePointer<Float>) {
+        let n = weights.dState
+        let xw = dtRank + 2 * n
+        let w = weights.slice(k * dInner..<((k + 1) * dInner))
+        orders.withUnsafeBufferPointer { ord in
+            let s = ScanOperands(length: length, order: ord.baseAddress! + k * length, u: u, uStride: dInner,
+                                 deltaRaw: deltaRaw + k * dInner, deltaStride: 4 * dInner,
+                                 b: xDbl + k * xw + dtRank, c: xDbl + k * xw + dtRank + n, bcStride: 4 * xw,
+                                 y: y, yStride: dInner)
+            SelectiveScan.run([s], weights: w, channels: dInner)
+        }
+    }
+}
+
 /// A single forward raster (Mamba/SiMBA): the identity order 0..<L, shared and cached per length.
 public struct ForwardOrder: Sendable {
     let order: [Int32]

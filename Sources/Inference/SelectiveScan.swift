@@ -37,6 +37,18 @@ public struct SelectiveScanWeights: Sendable {
         self.deltaBias = deltaBias
     }
 
+    private init(channels: Int, dState: Int, a2: [Float], d: [Float], deltaBias: [Float]) {
+        self.channels = channels; self.dState = dState; self.a2 = a2; self.d = d; self.deltaBias = deltaBias
+    }
+
+    /// The parameters of channels `range` alone.
+    public func slice(_ range: Range<Int>) -> SelectiveScanWeights {
+        var a = [Float](repeating: 0, count: range.count * dState)
+        for n in 0..<dState { for (i, c) in range.enumerated() { a[n * range.count + i] = a2[n * channels + c] } }
+        return SelectiveScanWeights(channels: range.count, dState: dState, a2: a, d: Array(d[range]),
+                                    deltaBias: Array(deltaBias[range]))
+    }
+
     /// A = −exp(A_log) at channel c, state n (for tests and naive twins).
     func a(_ c: Int, _ n: Int) -> Float { a2[n * channels + c] / 1.4426950408889634 }
 }
