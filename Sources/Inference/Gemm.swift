@@ -1,4 +1,6 @@
 import COpenBLAS
+import Foundation
+import Synchronization
 
 /// C = alpha · op(A) · op(B) + beta · C on row-major Float32 matrices, through OpenBLAS `cblas_sgemm`.
 ///
@@ -13,6 +15,14 @@ public func gemm(transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: 
     if k == 0 {
         for i in 0..<m { for j in 0..<n { c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j] } }
         return
+    }
+    let timing = GemmStats.enabled.load(ordering: .relaxed)
+    let t0 = timing ? DispatchTime.now().uptimeNanoseconds : 0
+    defer {
+        if timing {
+            GemmStats.nanoseconds.add(Int(DispatchTime.now().uptimeNanoseconds - t0), ordering: .relaxed)
+            GemmStats.flops.add(2 * m * n * k, ordering: .relaxed)
+        }
     }
     cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
                 Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
@@ -61,4 +71,25 @@ public enum BLASInfo {
     public static var threads: Int { Int(openblas_get_num_threads()) }
     /// Sets the number of OpenBLAS threads.
     public static func setThreads(_ n: Int) { openblas_set_num_threads(Int32(n)) }
+}
+
+/// Process-wide time and floating-point work spent inside `gemm`, for benchmarks (off by default; when on,
+/// each call reads the monotonic clock twice).
+public enum GemmStats {
+    static let enabled = Atomic<Bool>(false)
+    static let nanoseconds = Atomic<Int>(0)
+    static let flops = Atomic<Int>(0)
+
+    /// Zeroes the counters and starts counting.
+    public static func start() {
+        nanoseconds.store(0, ordering: .relaxed); flops.store(0, ordering: .relaxed)
+        enabled.store(true, ordering: .relaxed)
+    }
+
+    /// Stops counting and returns (seconds inside gemm, floating-point operations = 2·m·n·k summed).
+    @discardableResult
+    public static func stop() -> (seconds: Double, flops: Int) {
+        enabled.store(false, ordering: .relaxed)
+        return (Double(nanoseconds.load(ordering: .relaxed)) / 1e9, flops.load(ordering: .relaxed))
+    }
 }

@@ -7,6 +7,7 @@ struct BenchCommand: AsyncParsableCommand {
         abstract: "Measure speed against a reference timed in the same run.",
         subcommands: [
             // One line per benchmark subcommand.
+            BenchCLIPCommand.self,
             BenchDistortionsCommand.self,
             BenchReportCommand.self,
         ]
