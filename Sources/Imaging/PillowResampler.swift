@@ -65,46 +65,74 @@ enum PillowResampler {
     }
 
     /// Horizontal pass: rows `offset ..< offset + outHeight` of `input` (width `inWidth`) → `output`.
+    /// Channels are independent; each sum runs over the taps in increasing order, as Pillow's.
     static func horizontal(_ input: UnsafeBufferPointer<UInt8>, inWidth: Int, channels c: Int, offset: Int,
                            output: UnsafeMutableBufferPointer<UInt8>, outWidth: Int, outHeight: Int, table: AxisTable) {
         let bias = Int32(1) << (precisionBits - 1)
+        let ksize = table.ksize
+        guard let inBase = input.baseAddress, let outBase = output.baseAddress else { return }
         table.weights.withUnsafeBufferPointer { kk in
-            for yy in 0..<outHeight {
-                let rowIn = (yy + offset) * inWidth * c
-                let rowOut = yy * outWidth * c
-                for xx in 0..<outWidth {
-                    let xmin = table.start[xx], n = table.count[xx], kBase = xx * table.ksize
-                    for ch in 0..<c {
-                        var ss = bias
-                        var p = rowIn + xmin * c + ch
-                        for x in 0..<n {
-                            ss = ss &+ Int32(input[p]) &* kk[kBase + x]
-                            p += c
+            table.start.withUnsafeBufferPointer { starts in
+                table.count.withUnsafeBufferPointer { counts in
+                    let k0 = kk.baseAddress!
+                    for yy in 0..<outHeight {
+                        let rowIn = inBase + (yy + offset) * inWidth * c
+                        let rowOut = outBase + yy * outWidth * c
+                        for xx in 0..<outWidth {
+                            let n = counts[xx]
+                            let k = k0 + xx * ksize
+                            let p = rowIn + starts[xx] * c
+                            let o = rowOut + xx * c
+                            switch c {
+                            case 1:
+                                var s0 = bias
+                                for x in 0..<n { s0 = s0 &+ Int32(p[x]) &* k[x] }
+                                o[0] = clip8(s0)
+                            case 3:
+                                var s0 = bias, s1 = bias, s2 = bias
+                                for x in 0..<n {
+                                    let w = k[x], q = p + 3 * x
+                                    s0 = s0 &+ Int32(q[0]) &* w
+                                    s1 = s1 &+ Int32(q[1]) &* w
+                                    s2 = s2 &+ Int32(q[2]) &* w
+                                }
+                                o[0] = clip8(s0); o[1] = clip8(s1); o[2] = clip8(s2)
+                            default:
+                                for ch in 0..<c {
+                                    var s0 = bias
+                                    for x in 0..<n { s0 = s0 &+ Int32(p[x * c + ch]) &* k[x] }
+                                    o[ch] = clip8(s0)
+                                }
+                            }
                         }
-                        output[rowOut + xx * c + ch] = clip8(ss)
                     }
                 }
             }
         }
     }
 
-    /// Vertical pass over `input` (width `width`), table bounds already relative to `input`'s first row.
+    /// Vertical pass over `input` (width `width`), table bounds minus `shift` relative to `input`'s first
+    /// row. Each output row accumulates whole input rows tap by tap (the same integer sums in the same
+    /// order as Pillow's per-sample loop, so the same bits), which vectorises.
     static func vertical(_ input: UnsafeBufferPointer<UInt8>, width: Int, channels c: Int,
                          output: UnsafeMutableBufferPointer<UInt8>, outHeight: Int, table: AxisTable, shift: Int) {
         let bias = Int32(1) << (precisionBits - 1)
         let stride = width * c
-        table.weights.withUnsafeBufferPointer { kk in
-            for yy in 0..<outHeight {
-                let ymin = table.start[yy] - shift, n = table.count[yy], kBase = yy * table.ksize
-                let rowOut = yy * stride
-                for i in 0..<stride {
-                    var ss = bias
-                    var p = ymin * stride + i
+        guard let inBase = input.baseAddress, let outBase = output.baseAddress else { return }
+        var accumulator = [Int32](repeating: 0, count: stride)
+        accumulator.withUnsafeMutableBufferPointer { acc in
+            let a = acc.baseAddress!
+            table.weights.withUnsafeBufferPointer { kk in
+                for yy in 0..<outHeight {
+                    let ymin = table.start[yy] - shift, n = table.count[yy], kBase = yy * table.ksize
+                    for i in 0..<stride { a[i] = bias }
                     for y in 0..<n {
-                        ss = ss &+ Int32(input[p]) &* kk[kBase + y]
-                        p += stride
+                        let w = kk[kBase + y]
+                        let row = inBase + (ymin + y) * stride
+                        for i in 0..<stride { a[i] = a[i] &+ Int32(row[i]) &* w }
                     }
-                    output[rowOut + i] = clip8(ss)
+                    let out = outBase + yy * stride
+                    for i in 0..<stride { out[i] = clip8(a[i]) }
                 }
             }
         }
