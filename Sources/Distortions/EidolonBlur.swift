@@ -32,15 +32,28 @@ final class EidolonBlur {
     }
 
     /// out = blur_σ(plane whose spectrum is in `spectrum`); `spectrum` is kept. `out` holds L doubles.
-    func blur(sigma: Double, into out: FFTBuffer) {
+    ///
+    /// Returns the mean and the population variance of `out`, from the spectrum (DC term, and Parseval without the
+    /// DC term: |P_{L/2}|² + 2·Σ_{0<f<L/2} |P_f|²), which saves three passes over the plane.
+    @discardableResult
+    func blur(sigma: Double, into out: FFTBuffer) -> (mean: Double, variance: Double) {
         let kernel = EidolonBlur.kernelSpectrum(sigma: sigma)
         let s = spectrum.pointer, k = kernel.pointer, p = product.pointer
+        var squares = 0.0
         for f in 0..<EidolonBlur.halfCount {
             let a = s[2 * f], b = s[2 * f + 1], c = k[2 * f], d = k[2 * f + 1]
-            p[2 * f] = a * c - b * d
-            p[2 * f + 1] = a * d + b * c
+            let re = a * c - b * d, im = a * d + b * c
+            p[2 * f] = re
+            p[2 * f + 1] = im
+            squares += re * re + im * im
         }
+        let last = EidolonBlur.halfCount - 1
+        let dc = p[0] * p[0] + p[1] * p[1]
+        let nyquist = p[2 * last] * p[2 * last] + p[2 * last + 1] * p[2 * last + 1]
+        let mean = p[0]
+        let variance = 2 * (squares - dc - nyquist) + nyquist
         backward.execute(product, out)
+        return (mean, variance)
     }
 
     /// g(u) = exp(−u² / (2σ²)) / (√(2π)·σ) for the wrap-around coordinate u(t) = t (t ≤ 256), t − 512 (t > 256).

@@ -111,7 +111,8 @@ final class EidolonFields {
     }
 
     /// One blurred random Gaussian plane (§5.1–5.2): 262144 normals, R = 127.5·Z / max|Z| clipped to ±127,
-    /// B = blur_σ(R), result (B − mean/std)·factor (the reference's m/s quirk), centre only.
+    /// B = blur_σ(R), result (B − mean/std)·factor (the reference's m/s quirk), centre only. Mean and variance
+    /// of B come from its spectrum (numpy sums the plane; both agree to ~1e-15, far below what moves a pixel).
     private func drawBlurredPlane(random: inout MT19937, sigma: Double, factor: Double?,
                                   into target: UnsafeMutablePointer<Double>, blur: EidolonBlur) {
         let n = EidolonBlur.length
@@ -124,15 +125,10 @@ final class EidolonFields {
             z[i] = v < -127 ? -127 : (v > 127 ? 127 : v)
         }
         blur.transform(noise)
-        blur.blur(sigma: sigma, into: blurred)
+        let moments = blur.blur(sigma: sigma, into: blurred)
         let b = blurred.pointer
-        let mean = EidolonFields.pairwiseSum(b, n) / Double(n)
-        // np.var: mean of squared deviations, summed pairwise.
-        for i in 0..<n {
-            let d = b[i] - mean
-            z[i] = d * d
-        }
-        let std = (EidolonFields.pairwiseSum(z, n) / Double(n)).squareRoot()
+        let std = moments.variance.squareRoot()
+        let mean = moments.mean
         let shift = mean / std
         let side = EidolonBlur.side, centre = EidolonFields.centre, offset = EidolonFields.offset
         for ci in 0..<centre {
@@ -143,33 +139,6 @@ final class EidolonFields {
             } else {
                 for cj in 0..<centre { out[cj] = row[cj] - shift }
             }
-        }
-    }
-
-    /// numpy's pairwise summation (`pairwise_sum` of `add.reduce` on a contiguous array).
-    static func pairwiseSum(_ a: UnsafePointer<Double>, _ n: Int) -> Double {
-        if n < 8 {
-            var s = -0.0
-            for i in 0..<n { s += a[i] }
-            return s
-        } else if n <= 128 {
-            var r0 = a[0], r1 = a[1], r2 = a[2], r3 = a[3], r4 = a[4], r5 = a[5], r6 = a[6], r7 = a[7]
-            var i = 8
-            while i < n - (n % 8) {
-                r0 += a[i]; r1 += a[i + 1]; r2 += a[i + 2]; r3 += a[i + 3]
-                r4 += a[i + 4]; r5 += a[i + 5]; r6 += a[i + 6]; r7 += a[i + 7]
-                i += 8
-            }
-            var res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
-            while i < n {
-                res += a[i]
-                i += 1
-            }
-            return res
-        } else {
-            var n2 = n / 2
-            n2 -= n2 % 8
-            return pairwiseSum(a, n2) + pairwiseSum(a + n2, n - n2)
         }
     }
 }

@@ -10,6 +10,7 @@ struct BenchCommand: AsyncParsableCommand {
             BenchCLIPCommand.self,
             BenchDistortionsCommand.self,
             BenchReportCommand.self,
+            BenchEidolonCommand.self,
         ]
     )
 }

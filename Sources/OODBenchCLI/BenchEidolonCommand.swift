@@ -1,0 +1,124 @@
+import ArgumentParser
+import Distortions
+import Foundation
+import Imaging
+import Synchronization
+
+/// `oodbench bench eidolon`: time per eidolon image (one thread, per stage) and a whole dataset on all cores.
+struct BenchEidolonCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eidolon",
+        abstract: "Time the eidolon factory per image and stage, and a whole eidolon dataset on all cores.",
+        discussion: """
+        Per image means the whole work of one stimulus: picture set-up, DoG scale space, the random fields and the
+        synthesis (no reuse between images). The reference Python toolbox takes 0.5–1.2 s per image on a 2-core
+        AMD EPYC VM (specs/eidolon.md §9); with --reference the numpy re-implementation of the toolbox's algorithm
+        in Tests/Fixtures/eidolon/ is timed in the same run.
+
+        Examples:
+          oodbench bench eidolon
+          oodbench bench eidolon --image photo.png --runs 10
+          oodbench bench eidolon --dataset 1280 --jobs 2
+        """
+    )
+
+    @Option(help: "A square picture to distort (default: a synthetic 224×224 test picture).")
+    var image: String?
+
+    @Option(help: "Timed runs per condition (the median is printed).")
+    var runs = 5
+
+    @Option(help: "Images of the dataset run (0 skips it; a model-vs-human eidolon dataset has 1280).")
+    var dataset = 0
+
+    @Option(help: "Worker threads of the dataset run.")
+    var jobs = 2
+
+    @Option(help: "Python interpreter with numpy to time the reference algorithm (Tests/Fixtures/eidolon/numpy_eidolon.py).")
+    var reference: String?
+
+    func run() throws {
+        let input: Image8
+        if let image {
+            input = try Image8(contentsOf: URL(fileURLWithPath: image))
+        } else {
+            input = Self.syntheticPicture()
+        }
+        _ = try EidolonPicture(image: input)  // fails early on a non-square picture
+        print("eidolon factory, one thread per image, median of \(runs) runs (ms): total = set-up + scale space + fields + synthesis")
+        print("condition     total   set-up  scale-space  fields  synthesis")
+        for dataset in EidolonDataset.allCases {
+            for reach in [1, 8, 128] {
+                let condition = EidolonCondition(reach: Double(reach), coherence: dataset.coherence)
+                var totals: [Double] = [], setups: [Double] = [], profiles: [EidolonProfile] = []
+                for run in 0..<(runs + 1) {
+                    let factory = EidolonFactory()  // fresh: no scale space reuse
+                    let t0 = Date()
+                    let pic = try EidolonPicture(image: input)
+                    let t1 = Date()
+                    _ = factory.render(pic, condition: condition, seed: UInt32(run))
+                    let t2 = Date()
+                    if run == 0 { continue }  // warm-up (plans, kernel spectra)
+                    setups.append(t1.timeIntervalSince(t0))
+                    totals.append(t2.timeIntervalSince(t0))
+                    profiles.append(factory.lastProfile)
+                }
+                let median = { (xs: [Double]) in xs.sorted()[xs.count / 2] * 1000 }
+                print(String(format: "%-12@ %6.1f  %6.1f  %10.1f  %6.1f  %9.1f", "\(dataset.rawValue == "eidolonI" ? "I  " : dataset.rawValue == "eidolonII" ? "II " : "III") \(condition)" as NSString,
+                             median(totals), median(setups), median(profiles.map(\.scaleSpace)),
+                             median(profiles.map(\.fields)), median(profiles.map(\.synthesis))))
+            }
+        }
+        if dataset > 0 {
+            let started = Date()
+            let next = Mutex(0)
+            let group = DispatchGroup()
+            for _ in 0..<max(jobs, 1) {
+                group.enter()
+                Thread.detachNewThread {
+                    let factory = EidolonFactory()
+                    while true {
+                        let index: Int = next.withLock { value in
+                            defer { value += 1 }
+                            return value
+                        }
+                        if index >= dataset { break }
+                        let d = EidolonDataset.allCases[index % 3]
+                        let condition = EidolonCondition(reach: Double(EidolonCondition.reaches[index % 8]),
+                                                         coherence: d.coherence)
+                        // A different picture per image (one changed sample), so nothing is reused between images.
+                        var varied = input
+                        varied.samples[0] = UInt8(index % 256)
+                        varied.samples[1] = UInt8(index / 256 % 256)
+                        if let pic = try? EidolonPicture(image: varied) {
+                            _ = factory.render(pic, condition: condition, seed: UInt32(index))
+                        }
+                    }
+                    group.leave()
+                }
+            }
+            group.wait()
+            let seconds = Date().timeIntervalSince(started)
+            print(String(format: "dataset: %d images on %d threads in %.1f s (%.1f ms per image per thread)",
+                         dataset, jobs, seconds, seconds * 1000 * Double(jobs) / Double(dataset)))
+        }
+    }
+
+    /// A deterministic 224×224 RGB picture with edges and texture at several scales.
+    static func syntheticPicture() -> Image8 {
+        let side = 224
+        var samples = [UInt8](repeating: 0, count: side * side * 3)
+        for y in 0..<side {
+            for x in 0..<side {
+                let fx = Double(x), fy = Double(y)
+                let disc = (fx - 112) * (fx - 112) + (fy - 100) * (fy - 100) < 60 * 60 ? 80.0 : 0.0
+                let base = 90 + 60 * sin(fx / 9) * cos(fy / 13) + disc + (x / 28 + y / 28) % 2 == 0 ? 30.0 : 0.0
+                let v = 0.0 + base
+                samples[(y * side + x) * 3] = UInt8(max(0, min(255, v + 20 * sin(fy / 3))))
+                samples[(y * side + x) * 3 + 1] = UInt8(max(0, min(255, v)))
+                samples[(y * side + x) * 3 + 2] = UInt8(max(0, min(255, 255 - v)))
+            }
+        }
+        return Image8(channels: 3, height: side, width: side, samples: samples)
+    }
+}

@@ -1,0 +1,59 @@
+import Foundation
+import Imaging
+import TestSupport
+import XCTest
+
+@testable import Distortions
+
+/// Distribution statistics of eidolons made with seeds other than the goldens' (the reference stimuli were made
+/// unseeded) against `eidolon-goldens/acceptance_stats.json`: for each picture and condition, the mean and standard
+/// deviation of the output and its mean absolute difference from the fiducial, at 256 and 224 px, for 4 runs.
+final class EidolonStatisticsTests: XCTestCase {
+    func testUnseededStatisticsAreInsideTheAcceptanceRanges() throws {
+        try EidolonGoldens.skipUnlessPresent()
+        let data = try Data(contentsOf: EidolonGoldens.url("acceptance_stats.json"))
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let stats = try XCTUnwrap(json["stats"] as? [String: [String: [String: Any]]])
+        XCTAssertEqual(stats.count, 48)
+        // A debug build checks three conditions of img1 (about 4 s per render there); a release build all 48.
+        let all = !_isDebugAssertConfiguration() || ProcessInfo.processInfo.environment["OODBENCH_ALL_GOLDENS"] == "1"
+        let keys = all ? stats.keys.sorted() : ["img1/eidolonI/64-10-10", "img1/eidolonII/4-3-10", "img1/eidolonIII/16-0-10"]
+        let factory = EidolonFactory()
+        var checked = 0
+        for key in keys {
+            let parts = key.split(separator: "/").map(String.init)
+            let picture = try EidolonPicture(image: EidolonGoldens.png("inputs/\(parts[0]).png", channels: 3))
+            let fiducial = picture.fiducial.map(Double.init)
+            let fiducial224 = EidolonResample.lanczos(picture.fiducial, width: 256, height: 256, channels: 1,
+                                                      outWidth: 224, outHeight: 224).map(Double.init)
+            let dataset = try XCTUnwrap(EidolonDataset(rawValue: parts[1]))
+            let condition = try XCTUnwrap(dataset.condition(parts[2]), key)
+            let expected = try XCTUnwrap(stats[key])
+            for run in 0..<4 {
+                let seed = UInt32(1000 + 7919 * run + checked)
+                let result = factory.render(picture, condition: condition, seed: seed)
+                let o256 = result.plane256.samples.map(Double.init)
+                let o224 = result.stimulus.samples.map(Double.init)
+                let measured: [String: Double] = [
+                    "mean256": mean(o256), "std256": std(o256), "mad_vs_fiducial256": mad(o256, fiducial),
+                    "mean224": mean(o224), "std224": std(o224), "mad_vs_fiducial224": mad(o224, fiducial224),
+                ]
+                for (name, value) in measured {
+                    let range = try XCTUnwrap(expected[name]?["accept_range"] as? [Double], "\(key) \(name)")
+                    XCTAssertTrue(range[0] <= value && value <= range[1],
+                                  "\(key) seed \(seed): \(name) = \(value) outside \(range)")
+                }
+            }
+            checked += 1
+        }
+    }
+
+    private func mean(_ a: [Double]) -> Double { a.reduce(0, +) / Double(a.count) }
+    private func std(_ a: [Double]) -> Double {
+        let m = mean(a)
+        return (a.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(a.count)).squareRoot()
+    }
+    private func mad(_ a: [Double], _ b: [Double]) -> Double {
+        zip(a, b).reduce(0) { $0 + abs($1.0 - $1.1) } / Double(a.count)
+    }
+}
