@@ -19,6 +19,8 @@ public final class Distorter {
     let scratchC = Scratch()
     let scratchD = Scratch()
     var fft: FFTScratch?
+    /// The eidolon factory's scratch (about 40 MB), made on first use.
+    lazy var eidolon = EidolonFactory()
 
     public init(tables: DistortionTables? = nil) {
         self.tables = tables

@@ -37,7 +37,7 @@ public struct Distortion: Sendable, Hashable, CustomStringConvertible {
     /// Every registered distortion, in model-vs-human's dataset order.
     public static let all: [Distortion] = [
         .colour, .contrast, .highPass, .lowPass, .phaseScrambling, .powerEqualisation, .falseColour, .rotation,
-        .uniformNoise,
+        .uniformNoise, .eidolonI, .eidolonII, .eidolonIII,
     ]
 
     /// The distortion with this name (`high-pass`, …), or nil.

@@ -33,7 +33,10 @@ public final class EidolonFactory {
 
     /// The 256 × 256 grey eidolon (what the toolbox returns) and the 224 × 224 stimulus (that picture resized
     /// back with Pillow's LANCZOS — OODBench's convention, specs/eidolon.md §7.1).
-    public func render(_ picture: EidolonPicture, condition: EidolonCondition, seed: UInt32) -> EidolonResult {
+    /// `reuseScaleSpace: false` recomputes the DoG stack even for the picture of the previous call.
+    public func render(_ picture: EidolonPicture, condition: EidolonCondition, seed: UInt32,
+                       reuseScaleSpace: Bool = true) -> EidolonResult {
+        if !reuseScaleSpace { currentFat = nil }
         let plane = renderPlane(picture, condition: condition, seed: seed)
         let side = EidolonPicture.size, out = 224
         let small = EidolonResample.lanczos(plane, width: side, height: side, channels: 1, outWidth: out, outHeight: out)

@@ -17,10 +17,12 @@ public struct EidolonPicture: Sendable, Equatable {
     /// Sets up a square 8-bit picture of any size (grey, grey + alpha, RGB or RGBA; alpha is ignored).
     ///
     /// The reference feeds 224 × 224 RGB stimuli; any other square size is resized to 256 the same way.
-    /// Throws for a non-square picture (the toolbox would give a non-square result that no dataset uses).
-    public init(image: Image8) throws(EidolonError) {
+    /// Throws for a non-square picture (the toolbox would give a non-square result that no dataset uses);
+    /// `distortion` names the distortion in the error.
+    public init(image: Image8, distortion: String = "eidolon") throws(DistortionsError) {
         guard image.width == image.height else {
-            throw .notSquare(width: image.width, height: image.height)
+            throw .unsupportedImage(distortion: distortion, reason: "needs a square picture (the stimuli are "
+                                    + "224×224), got \(image.width)×\(image.height)")
         }
         let side = EidolonPicture.size
         if image.channels >= 3 {
@@ -71,20 +73,5 @@ public struct EidolonPicture: Sendable, Equatable {
             }
         }
         return fat
-    }
-}
-
-/// Why an eidolon could not be made.
-public enum EidolonError: Error, CustomStringConvertible, Equatable {
-    case notSquare(width: Int, height: Int)
-    case unknownCondition(String)
-
-    public var description: String {
-        switch self {
-        case let .notSquare(width, height):
-            "eidolon distortions need a square picture (the stimuli are 224×224), got \(width)×\(height)"
-        case let .unknownCondition(text):
-            "unknown eidolon condition '\(text)' (expected REACH-COHERENCE-GRAIN, e.g. 16-3-10)"
-        }
     }
 }

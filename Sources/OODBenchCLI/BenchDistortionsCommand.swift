@@ -143,6 +143,7 @@ struct BenchDistortionsCommand: ParsableCommand {
         switch d.name {
         case "high-pass", "low-pass", "phase-scrambling", "power-equalisation": return 0.5
         case "false-colour": return 1
+        case "eidolonI", "eidolonII", "eidolonIII": return 40
         default: return 0.1
         }
     }

@@ -46,7 +46,7 @@ struct BenchEidolonCommand: ParsableCommand {
         }
         _ = try EidolonPicture(image: input)  // fails early on a non-square picture
         print("eidolon factory, one thread per image, median of \(runs) runs (ms): total = set-up + scale space + fields + synthesis")
-        print("condition     total   set-up  scale-space  fields  synthesis")
+        print("condition".padding(toLength: 22, withPad: " ", startingAt: 0) + "    total   set-up  scale-sp   fields  synthes")
         for dataset in EidolonDataset.allCases {
             for reach in [1, 8, 128] {
                 let condition = EidolonCondition(reach: Double(reach), coherence: dataset.coherence)
@@ -64,9 +64,10 @@ struct BenchEidolonCommand: ParsableCommand {
                     profiles.append(factory.lastProfile)
                 }
                 let median = { (xs: [Double]) in xs.sorted()[xs.count / 2] * 1000 }
-                print(String(format: "%-12@ %6.1f  %6.1f  %10.1f  %6.1f  %9.1f", "\(dataset.rawValue == "eidolonI" ? "I  " : dataset.rawValue == "eidolonII" ? "II " : "III") \(condition)" as NSString,
-                             median(totals), median(setups), median(profiles.map(\.scaleSpace)),
-                             median(profiles.map(\.fields)), median(profiles.map(\.synthesis))))
+                let label = "\(dataset.rawValue) \(condition)".padding(toLength: 22, withPad: " ", startingAt: 0)
+                let figures = [median(totals), median(setups), median(profiles.map(\.scaleSpace)),
+                               median(profiles.map(\.fields)), median(profiles.map(\.synthesis))]
+                print(label + figures.map { String(format: "%9.1f", $0) }.joined())
             }
         }
         if dataset > 0 {
@@ -110,13 +111,15 @@ struct BenchEidolonCommand: ParsableCommand {
         var samples = [UInt8](repeating: 0, count: side * side * 3)
         for y in 0..<side {
             for x in 0..<side {
-                let fx = Double(x), fy = Double(y)
-                let disc = (fx - 112) * (fx - 112) + (fy - 100) * (fy - 100) < 60 * 60 ? 80.0 : 0.0
-                let base = 90 + 60 * sin(fx / 9) * cos(fy / 13) + disc + (x / 28 + y / 28) % 2 == 0 ? 30.0 : 0.0
-                let v = 0.0 + base
-                samples[(y * side + x) * 3] = UInt8(max(0, min(255, v + 20 * sin(fy / 3))))
-                samples[(y * side + x) * 3 + 1] = UInt8(max(0, min(255, v)))
-                samples[(y * side + x) * 3 + 2] = UInt8(max(0, min(255, 255 - v)))
+                let dx = x - 112, dy = y - 100
+                let disc: Double = dx * dx + dy * dy < 3600 ? 80 : 0
+                let checks: Double = (x / 28 + y / 28) % 2 == 0 ? 30 : 0
+                let waves: Double = 60 * sin(Double(x) / 9) * cos(Double(y) / 13)
+                let v: Double = 90 + waves + disc + checks
+                let i = (y * side + x) * 3
+                samples[i] = UInt8(max(0, min(255, v + 20 * sin(Double(y) / 3))))
+                samples[i + 1] = UInt8(max(0, min(255, v)))
+                samples[i + 2] = UInt8(max(0, min(255, 255 - v)))
             }
         }
         return Image8(channels: 3, height: side, width: side, samples: samples)
