@@ -69,6 +69,9 @@ final class DistortCommandTests: XCTestCase {
         false-colour        true false
         rotation            0 90 180 270
         uniform-noise       0.00 0.03 0.05 0.10 0.20 0.35 0.60 0.90  (random: --seed)
+        eidolonI            1-10-10 2-10-10 4-10-10 8-10-10 16-10-10 32-10-10 64-10-10 128-10-10  (random: --seed)
+        eidolonII           1-3-10 2-3-10 4-3-10 8-3-10 16-3-10 32-3-10 64-3-10 128-3-10  (random: --seed)
+        eidolonIII          1-0-10 2-0-10 4-0-10 8-0-10 16-0-10 32-0-10 64-0-10 128-0-10  (random: --seed)
 
         """)
     }

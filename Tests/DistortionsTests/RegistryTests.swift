@@ -17,10 +17,14 @@ final class RegistryTests: XCTestCase {
             ("false-colour", ["true", "false"]),
             ("rotation", ["0", "90", "180", "270"]),
             ("uniform-noise", ["0.00", "0.03", "0.05", "0.10", "0.20", "0.35", "0.60", "0.90"]),
+            ("eidolonI", ["1-10-10", "2-10-10", "4-10-10", "8-10-10", "16-10-10", "32-10-10", "64-10-10", "128-10-10"]),
+            ("eidolonII", ["1-3-10", "2-3-10", "4-3-10", "8-3-10", "16-3-10", "32-3-10", "64-3-10", "128-3-10"]),
+            ("eidolonIII", ["1-0-10", "2-0-10", "4-0-10", "8-0-10", "16-0-10", "32-0-10", "64-0-10", "128-0-10"]),
         ]
         XCTAssertEqual(Distortion.all.map(\.name), expected.map(\.0))
         for (name, conditions) in expected { XCTAssertEqual(Distortion.named(name)?.conditions, conditions) }
-        XCTAssertEqual(Distortion.all.filter(\.isRandom).map(\.name), ["phase-scrambling", "uniform-noise"])
+        XCTAssertEqual(Distortion.all.filter(\.isRandom).map(\.name),
+                       ["phase-scrambling", "uniform-noise", "eidolonI", "eidolonII", "eidolonIII"])
         XCTAssertNil(Distortion.named("eidolon"))
     }
 
@@ -90,7 +94,9 @@ final class RegistryTests: XCTestCase {
         var samples = [UInt8](repeating: 0, count: 3 * 40 * 30)
         for i in samples.indices { samples[i] = UInt8((i * 91) % 256) }
         let image = Image8(channels: 3, height: 40, width: 30, samples: samples)
-        for distortion in Distortion.all where distortion != .powerEqualisation && distortion != .falseColour {
+        // (Eidolons need a square picture: EidolonInvariantTests.)
+        for distortion in Distortion.all where distortion != .powerEqualisation && distortion != .falseColour
+            && !distortion.name.hasPrefix("eidolon") {
             for condition in distortion.conditions {
                 let out = try distortion.apply(to: image, condition: condition, seed: 1)
                 XCTAssertTrue(out.values.allSatisfy { $0 >= 0 && $0 <= 1 }, "\(distortion) \(condition)")
