@@ -39,9 +39,8 @@ public final class EidolonFactory {
         if !reuseScaleSpace { currentFat = nil }
         let plane = renderPlane(picture, condition: condition, seed: seed)
         let side = EidolonPicture.size, out = 224
-        let small = EidolonResample.lanczos(plane, width: side, height: side, channels: 1, outWidth: out, outHeight: out)
-        return EidolonResult(plane256: Image8(channels: 1, height: side, width: side, samples: plane),
-                             stimulus: Image8(channels: 1, height: out, width: out, samples: small))
+        let full = Image8(channels: 1, height: side, width: side, samples: plane)
+        return EidolonResult(plane256: full, stimulus: full.resized(width: out, height: out, filter: .lanczos))
     }
 
     /// The 256 × 256 output plane, row-major (the toolbox's result before any resizing).

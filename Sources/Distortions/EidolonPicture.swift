@@ -24,28 +24,12 @@ public struct EidolonPicture: Sendable, Equatable {
             throw .unsupportedImage(distortion: distortion, reason: "needs a square picture (the stimuli are "
                                     + "224×224), got \(image.width)×\(image.height)")
         }
+        // data_to_pic writes the picture as RGB; Picture resizes it with LANCZOS and converts it to L. Grey input
+        // gives the same result either way (Pillow's L of three equal channels is the channel).
         let side = EidolonPicture.size
-        if image.channels >= 3 {
-            let rgb: [UInt8]
-            if image.channels == 3 {
-                rgb = image.samples
-            } else {
-                rgb = (0..<(image.width * image.height)).flatMap { p in
-                    image.samples[(p * image.channels)..<(p * image.channels + 3)]
-                }
-            }
-            let resized = image.width == side ? rgb
-                : EidolonResample.lanczos(rgb, width: image.width, height: image.height, channels: 3,
-                                          outWidth: side, outHeight: side)
-            fiducial = EidolonResample.grey(resized, pixels: side * side, channels: 3)
-        } else {
-            // Grey: Pillow's L of three equal channels is the channel itself, and LANCZOS treats channels alike.
-            let grey = image.channels == 1 ? image.samples
-                : (0..<(image.width * image.height)).map { image.samples[$0 * image.channels] }
-            fiducial = image.width == side ? grey
-                : EidolonResample.lanczos(grey, width: image.width, height: image.height, channels: 1,
-                                          outWidth: side, outHeight: side)
-        }
+        let rgb = image.channels == 3 || image.channels == 1 ? image : image.convertedToRGB()
+        let resized = rgb.width == side ? rgb : rgb.resized(width: side, height: side, filter: .lanczos)
+        fiducial = resized.convertedToPillowL().samples
         fat = EidolonPicture.embed(fiducial)
     }
 

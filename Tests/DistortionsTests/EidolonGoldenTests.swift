@@ -47,8 +47,7 @@ final class EidolonGoldenTests: XCTestCase {
         try EidolonGoldens.skipUnlessPresent()
         for name in ["img1", "img2"] {
             let input = try EidolonGoldens.png("inputs/\(name).png", channels: 3)
-            let rgb = EidolonResample.lanczos(input.samples, width: 224, height: 224, channels: 3,
-                                              outWidth: 256, outHeight: 256)
+            let rgb = input.resized(width: 256, height: 256, filter: .lanczos).samples
             XCTAssertEqual(eidolonDifference(rgb, try EidolonGoldens.png("\(name)/resized_rgb256.png", channels: 3).samples).count, 0, name)
             let picture = try EidolonPicture(image: input)
             XCTAssertEqual(eidolonDifference(picture.fiducial, try EidolonGoldens.png("\(name)/fiducial256.png", channels: 1).samples).count, 0, name)

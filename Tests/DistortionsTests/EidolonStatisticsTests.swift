@@ -25,8 +25,8 @@ final class EidolonStatisticsTests: XCTestCase {
             let parts = key.split(separator: "/").map(String.init)
             let picture = try EidolonPicture(image: EidolonGoldens.png("inputs/\(parts[0]).png", channels: 3))
             let fiducial = picture.fiducial.map(Double.init)
-            let fiducial224 = EidolonResample.lanczos(picture.fiducial, width: 256, height: 256, channels: 1,
-                                                      outWidth: 224, outHeight: 224).map(Double.init)
+            let fiducial224 = Image8(channels: 1, height: 256, width: 256, samples: picture.fiducial)
+                .resized(width: 224, height: 224, filter: .lanczos).samples.map(Double.init)
             let dataset = try XCTUnwrap(EidolonDataset(rawValue: parts[1]))
             let condition = try XCTUnwrap(dataset.condition(parts[2]), key)
             let expected = try XCTUnwrap(stats[key])
