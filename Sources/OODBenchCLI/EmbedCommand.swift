@@ -1,0 +1,118 @@
+import ArgumentParser
+import Foundation
+import Imaging
+import Models
+
+/// `oodbench embed`: CLIP image and text embeddings as JSON, to check a checkpoint against another framework.
+struct EmbedCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "embed",
+        abstract: "Print CLIP image or text embeddings (unnormalised) as JSON on stdout.",
+        discussion: """
+        Model spec grammar: \(CLIPModelSpec.grammar)
+
+        Images go through the OpenAI/open_clip evaluation transform (Pillow-exact bicubic resize of the shorter \
+        side, centre crop, OpenAI mean/std; palette PNGs resized with NEAREST as Pillow does). Texts are cleaned \
+        and tokenised with the CLIP BPE (77 ids, truncated as open_clip does). With --tokens the output also holds \
+        each text's 77 token ids and each image's sha256 of the 8-bit RGB crop (H×W×C bytes).
+
+        Examples:
+          oodbench embed --model clip:ViT-B-32.pt --image cat.png dog.jpg
+          oodbench embed --model clip:open_clip_model.safetensors@ViT-B-32-quickgelu --text "a photo of a cat." --tokens
+          oodbench embed --model clip:seeded@ViT-B-32-quickgelu --text "a photo of a dog."
+        """
+    )
+
+    @Option(help: ArgumentHelp("The CLIP model: clip:SOURCE[@ARCH] (see above).", valueName: "spec"))
+    var model: String
+
+    @Option(name: .customLong("image"), parsing: .upToNextOption, help: ArgumentHelp("Image files (PNG or JPEG).", valueName: "path"))
+    var images: [String] = []
+
+    @Option(name: .customLong("text"), parsing: .upToNextOption, help: ArgumentHelp("Texts to embed.", valueName: "string"))
+    var texts: [String] = []
+
+    @Flag(help: "Also print token ids and the sha256 of each image's 8-bit preprocessed crop.")
+    var tokens = false
+
+    @Option(help: ArgumentHelp("The BPE vocabulary (default: an HF folder's merges.txt or the mirror's copy).", valueName: "file"))
+    var vocab: String?
+
+    @Option(help: "Images per image-tower call.")
+    var batch = 16
+
+    func validate() throws {
+        guard CLIPModelSpec(model) != nil else {
+            throw ValidationError("--model must be a CLIP spec: \(CLIPModelSpec.grammar)")
+        }
+        guard images.isEmpty != texts.isEmpty else { throw ValidationError("Give either --image PATH… or --text STRING….") }
+        guard batch >= 1 else { throw ValidationError("--batch must be at least 1.") }
+    }
+
+    static func jsonNumbers(_ v: [Float]) -> String {
+        "[" + v.map { $0.isFinite ? "\($0)" : "null" }.joined(separator: ", ") + "]"
+    }
+
+    static func jsonString(_ s: String) -> String {
+        let d = (try? JSONSerialization.data(withJSONObject: [s], options: [.withoutEscapingSlashes])) ?? Data("[\"\"]".utf8)
+        return String(String(decoding: d, as: UTF8.self).dropFirst().dropLast())
+    }
+
+    func run() throws {
+        let spec = CLIPModelSpec(model)!
+        let (clip, _, format) = try spec.load()
+        let e = clip.embedDim
+        var entries: [String] = []
+        if !texts.isEmpty {
+            let tokenizer = try CLIPTokenizer(vocabulary: try CLIPResources.vocabulary(explicit: vocab, spec: spec),
+                                              variant: format == "openai-torchscript" ? .openai : .openClip)
+            let rows = texts.map { text -> [Int32] in
+                let (ids, truncated) = tokenizer.tokenize(text)
+                if truncated { FileHandle.standardError.write(Data("note: text truncated to 77 tokens: \(text.prefix(40))…\n".utf8)) }
+                return ids
+            }
+            let feats = try clip.encodeTexts(rows)
+            for (i, text) in texts.enumerated() {
+                var fields = ["\"text\": \(Self.jsonString(text))"]
+                if tokens { fields.append("\"tokens\": [" + rows[i].map(String.init).joined(separator: ", ") + "]") }
+                fields.append("\"embedding\": " + Self.jsonNumbers(Array(feats[(i * e)..<((i + 1) * e)])))
+                entries.append("    {" + fields.joined(separator: ", ") + "}")
+            }
+        } else {
+            let r = clip.imageSize
+            var start = 0
+            while start < images.count {
+                let end = min(start + batch, images.count)
+                var pixels: [Float] = []
+                var hashes: [String] = []
+                for path in images[start..<end] {
+                    let decoded: (image: Image8, source: ImageSourceInfo)
+                    do { decoded = try Image8.decode(contentsOf: URL(fileURLWithPath: path)) } catch {
+                        throw CLIError("\(error)")
+                    }
+                    let crop = CLIPPreprocessing.crop(decoded.image, resolution: r, nearest: CLIPPreprocessing.needsNearest(decoded.source))
+                    hashes.append(CLIPHash.sha256(Data(crop.samples)))
+                    pixels += CLIPPreprocessing.normalise(crop)
+                }
+                let feats = clip.encodeImages(pixels, count: end - start)
+                for i in 0..<(end - start) {
+                    var fields = ["\"image\": \(Self.jsonString(images[start + i]))"]
+                    if tokens { fields.append("\"pixels_sha256\": \"\(hashes[i])\"") }
+                    fields.append("\"embedding\": " + Self.jsonNumbers(Array(feats[(i * e)..<((i + 1) * e)])))
+                    entries.append("    {" + fields.joined(separator: ", ") + "}")
+                }
+                start = end
+            }
+        }
+        print("{")
+        print("  \"model\": \(Self.jsonString(model)),")
+        print("  \"format\": \(Self.jsonString(format)),")
+        print("  \"architecture\": \(Self.jsonString(clip.config.source)),")
+        print("  \"activation\": \"\(clip.config.activation.rawValue)\",")
+        print("  \"embed_dim\": \(e),")
+        print("  \"\(texts.isEmpty ? "images" : "texts")\": [")
+        print(entries.joined(separator: ",\n"))
+        print("  ]")
+        print("}")
+    }
+}
