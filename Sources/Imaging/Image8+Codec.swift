@@ -5,10 +5,18 @@ extension Image8 {
     /// (2 × `Image.MAX_IMAGE_PIXELS` = 178,956,970 pixels).
     public static let defaultMaxPixels = 178_956_970
 
-    /// Decodes a PNG or JPEG file (format from its first bytes, not its name) to 8-bit samples.
-    ///
-    /// Colour types and the 16 → 8 bit rule (high byte) are listed at `ImageCodec`'s documentation in
-    /// `ImageCodec.swift`; in short: grey 1, grey+alpha 2, RGB 3, RGBA 4 channels, palette → RGB.
+    /// Decodes a PNG or JPEG file (format from its first bytes, not its name) to 8-bit samples, as Pillow's
+    /// `Image.open(path)` (then `convert("RGB")` for palette and CMYK files) where it matters:
+    /// - PNG grey 1/2/4/8 bit → 1 channel (low depths scaled to 0…255), grey+alpha → 2, RGB → 3, RGBA → 4;
+    ///   palette → RGB by table look-up with `tRNS` ignored (as `convert("RGB")`; indices past the palette are
+    ///   black); `tRNS` of grey/RGB ignored; Adam7 interlacing handled; no gamma or ICC correction (as Pillow).
+    /// - 16-bit PNG samples keep the **high byte** (`v >> 8`): Pillow's rule for RGB, RGBA and grey+alpha
+    ///   (raw modes `RGB;16B`, `RGBA;16B`, `LA;16B`). Pillow opens 16-bit grey as mode `I;16`, whose
+    ///   `convert("L")` clamps (`min(v, 255)`, white for almost every pixel); that rule is not copied.
+    ///   `Image(contentsOf:)` keeps all 16 bits (v / 65535).
+    /// - JPEG: libjpeg defaults (ISLOW IDCT, fancy upsampling), as Pillow: grey → 1 channel, YCbCr → RGB,
+    ///   CMYK/YCCK → RGB with Pillow's polarity (Adobe, inverted) and `cmyk2rgb`. A premature end of data is an
+    ///   error (libjpeg itself would pad with grey; Pillow raises "image file is truncated").
     /// - Parameter maxPixels: width × height above this is refused from the header, before allocating.
     /// - Throws: `ImagingError` naming the file: `.unreadable`, `.notAnImage`, `.truncated`, `.corrupt`,
     ///   `.zeroSized`, `.tooLarge`, `.unsupported`.

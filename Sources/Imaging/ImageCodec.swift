@@ -2,19 +2,8 @@ import CImagingShims
 import Foundation
 
 /// PNG and JPEG decoding and encoding through libpng and libjpeg (via the `CImagingShims` C target, which
-/// turns the libraries' longjmp errors into status codes).
-///
-/// Decoding follows what Pillow gives for `Image.open(path).convert(mode)` where it matters:
-/// - PNG grey 1/2/4/8 bit → 1 channel (low depths scaled to 0…255), grey+alpha → 2, RGB → 3, RGBA → 4;
-///   palette → RGB by table look-up with `tRNS` ignored (as `convert("RGB")`); `tRNS` of grey/RGB ignored;
-///   no gamma correction (`gAMA`, `sRGB`, `iCCP` are not applied, as Pillow).
-/// - 16-bit PNG samples → `Image8` keeps the **high byte** (`v >> 8`): Pillow's rule for RGB, RGBA and
-///   grey+alpha (raw modes `RGB;16B`, `RGBA;16B`, `LA;16B`). Pillow opens 16-bit grey as mode `I;16`, whose
-///   `convert("L")` clamps (`min(v, 255)`) instead; that rule is useless for real pictures and is not copied.
-///   `Image` keeps all 16 bits: v / 65535.
-/// - JPEG: libjpeg defaults (ISLOW IDCT, fancy upsampling), as Pillow. Grey → 1 channel, YCbCr → RGB,
-///   CMYK/YCCK → RGB with Pillow's polarity and `cmyk2rgb` rule. A premature end of data is an error
-///   (libjpeg itself would pad it with grey).
+/// turns the libraries' longjmp errors into status codes). The decoding rules are documented at
+/// `Image8.init(contentsOf:maxPixels:)`.
 enum ImageCodec {
     enum Format: String { case png = "PNG", jpeg = "JPEG" }
 
