@@ -1,0 +1,99 @@
+import Foundation
+import XCTest
+import TestSupport
+import Inference
+@testable import Models
+
+final class MambaCLIPModelTests: XCTestCase {
+    private func tinyModel(_ half: MambaCLIPModel.Half) throws -> MambaCLIPModel {
+        let exp = try MambaFixtures.expected()
+        let ct = exp["clip_tiny"] as! [String: Any]
+        let json = try JSONSerialization.data(withJSONObject: ["kind": "vmamba", "config": ct["config"]!])
+        let (arch, heads) = try MambaCLIPModel.Architecture.fromJSON(json, file: "clip_tiny.json")
+        XCTAssertEqual(heads, 2)
+        return try MambaCLIPModel(architecture: arch, url: try MambaFixtures.require("clip_tiny/weights.safetensors"),
+                                  half: half, textHeads: heads)
+    }
+
+    private func normalised(_ x: [Float], rows: Int) -> [Float] {
+        let w = x.count / rows
+        var out = x
+        for r in 0..<rows {
+            let n = (0..<w).reduce(Float(0)) { $0 + x[r * w + $1] * x[r * w + $1] }.squareRoot()
+            for j in 0..<w { out[r * w + j] /= n }
+        }
+        return out
+    }
+
+    /// The tiny complete CLIP-Mamba: image and text embeddings and the zero-shot logits of both halves (EMA is
+    /// what eval_zeroshot.py uses; the halves hold different values, so loading the wrong one fails).
+    func testTinyCLIPBothHalves() throws {
+        let out = try SafetensorsFile(url: try MambaFixtures.require("clip_tiny/outputs.safetensors"))
+        let images = try out.tensor("images")
+        let (tshape, tids) = try out.int32s("tokens")
+        let tokens = (0..<tshape[0]).map { Array(tids[($0 * 77)..<(($0 + 1) * 77)]) }
+        for half in MambaCLIPModel.Half.allCases {
+            let m = try tinyModel(half)
+            let img = try m.encodeImages(images.data, count: 2, height: 64, width: 64)
+            let (ie, ii) = MambaFixtures.worst(img, try out.tensor("image_embed_\(half.rawValue)").data[...])
+            XCTAssertLessThanOrEqual(ie, 1e-4, "\(half) image embeddings, worst at \(ii)")
+            let txt = try m.encodeTexts(tokens)
+            let (te, ti) = MambaFixtures.worst(txt, try out.tensor("text_embed_\(half.rawValue)").data[...])
+            XCTAssertLessThanOrEqual(te, 1e-4, "\(half) text embeddings, worst at \(ti)")
+            // class embedding: normalise, mean over the 7 templates, normalise; logits = cosine similarities
+            let e = m.embedDim!
+            let tn = normalised(txt, rows: 21)
+            var cls = [Float](repeating: 0, count: 3 * e)
+            for c in 0..<3 { for t in 0..<7 { for j in 0..<e { cls[c * e + j] += tn[(c * 7 + t) * e + j] / 7 } } }
+            cls = normalised(cls, rows: 3)
+            let inorm = normalised(img, rows: 2)
+            var logits = [Float](repeating: 0, count: 6)
+            for i in 0..<2 { for c in 0..<3 { for j in 0..<e { logits[i * 3 + c] += inorm[i * e + j] * cls[c * e + j] } } }
+            let (le, _) = MambaFixtures.worst(logits, try out.tensor("logits_\(half.rawValue)").data[...])
+            XCTAssertLessThanOrEqual(le, 1e-4, "\(half) logits")
+        }
+    }
+
+    /// mamba-clip's tokenizer: the ImageNet prompts' ids, and an over-long text cut to 77 ids without EOT.
+    func testTokenizerCases() throws {
+        let vocab = Mirror.url("openai-clip/bpe_simple_vocab_16e6.txt.gz")
+        guard FileManager.default.fileExists(atPath: vocab.path) else { throw XCTSkip("mirror file \(vocab.path) is absent") }
+        let tok = MambaCLIPTokenizer(base: try CLIPTokenizer(vocabulary: vocab, variant: .openai))
+        let cases = (try MambaFixtures.expected()["tokenizer"] as! [String: Any])["cases"] as! [[String: Any]]
+        XCTAssertGreaterThan(cases.count, 20)
+        for c in cases {
+            let text = c["text"] as! String
+            let ids = tok.tokenize(text)
+            XCTAssertEqual(ids.count, 77)
+            if let full = c["ids_full_77"] as? [Int] {
+                XCTAssertEqual(ids.map(Int.init), full, text)
+                XCTAssertFalse(ids.contains(CLIPTokenizer.endOfText), "over-long text keeps no EOT")
+            } else {
+                let prefix = c["ids_nonzero_prefix"] as! [Int]
+                XCTAssertEqual(ids.prefix(prefix.count).map(Int.init), prefix, text)
+                XCTAssertTrue(ids.dropFirst(prefix.count).allSatisfy { $0 == 0 }, text)
+            }
+        }
+    }
+
+    /// Backbone-only safetensors (keys as under `visual_e.`) give features and refuse embeddings.
+    func testBackboneOnlyFile() throws {
+        let exp = try MambaFixtures.expected()
+        let m = (exp["models"] as! [String: Any])["vmamba_tiny_v3noz"] as! [String: Any]
+        let json = try JSONSerialization.data(withJSONObject: ["kind": "vmamba", "config": m["config"]!])
+        let (arch, _) = try MambaCLIPModel.Architecture.fromJSON(json, file: "arch.json")
+        let model = try MambaCLIPModel(architecture: arch, url: try MambaFixtures.require("vmamba_tiny_v3noz/weights.safetensors"))
+        let acts = try MambaFixtures.tensors("vmamba_tiny_v3noz/activations_b.safetensors")
+        let f = model.features(acts["input"]!.data, count: 1, height: 48, width: 80)
+        XCTAssertLessThanOrEqual(MambaFixtures.worst(f, acts["output"]!.data[...]).err, 1e-4)
+        XCTAssertThrowsError(try model.encodeImages(acts["input"]!.data, count: 1, height: 48, width: 80))
+    }
+
+    func testNamedArchitecturesCountParameters() {
+        XCTAssertEqual(MambaCLIPModel.Architecture.named("vmamba-t220")?.parameterCount, 31_715_904)
+        XCTAssertEqual(MambaCLIPModel.Architecture.named("vmamba-s")?.parameterCount, 49_378_752)
+        XCTAssertEqual(MambaCLIPModel.Architecture.named("vmamba-b")?.parameterCount, 87_532_800)
+        XCTAssertEqual(MambaCLIPModel.Architecture.named("simba-l")?.parameterCount, 65_736_512)
+        XCTAssertNil(MambaCLIPModel.Architecture.named("vmamba-t"))
+    }
+}
