@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The learned, input-independent parameters of one S6 scan over `channels` channels (specs/clip-mamba.md §6.1).
 ///
@@ -96,6 +97,11 @@ public struct ScanOperands: @unchecked Sendable {
 /// the whole sequence, keeping the block's state in a small stack buffer, and spreads the blocks over the cores
 /// (`DispatchQueue.concurrentPerform`). Nothing is allocated per step.
 public enum SelectiveScan {
+    private static let nanoseconds = Atomic<UInt64>(0)
+
+    /// Wall-clock seconds spent in `run` since the process started (benchmarks report the scan's share).
+    public static var elapsedSeconds: Double { Double(nanoseconds.load(ordering: .relaxed)) / 1e9 }
+
     /// Channels per block: wide blocks for small states (more independent recurrences in flight), narrow for
     /// large ones (the state stays in L1).
     static func blockWidth(dState: Int) -> Int { dState <= 4 ? 64 : 16 }
@@ -111,6 +117,8 @@ public enum SelectiveScan {
     ///     `i · channels`).
     ///   - channels: channels per scan.
     public static func run(_ scans: [ScanOperands], weights: SelectiveScanWeights, channels: Int) {
+        let start = DispatchTime.now().uptimeNanoseconds
+        defer { nanoseconds.add(DispatchTime.now().uptimeNanoseconds &- start, ordering: .relaxed) }
         precondition(weights.channels == channels * scans.count, "selective scan: weights for \(weights.channels) channels, scans need \(channels * scans.count)")
         let bw = blockWidth(dState: weights.dState)
         let blocks = (channels + bw - 1) / bw

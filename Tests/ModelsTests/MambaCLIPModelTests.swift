@@ -97,3 +97,39 @@ final class MambaCLIPModelTests: XCTestCase {
         XCTAssertNil(MambaCLIPModel.Architecture.named("vmamba-t"))
     }
 }
+
+/// The configuration-derived tensor layouts name and shape every key of the real CLIP-Mamba towers
+/// (`ref/real_keys_*.json`, keys under `visual_e.`), so seeded random weights load into the real architectures.
+final class MambaTensorLayoutTests: XCTestCase {
+    private func realKeys(_ model: String) throws -> [String: [Int]] {
+        let data = try Data(contentsOf: try MambaFixtures.require("ref/real_keys_\(model).json"))
+        let obj = try JSONSerialization.jsonObject(with: data)
+        var out: [String: [Int]] = [:]
+        func add(_ k: String, _ v: Any) {
+            guard k.hasPrefix("visual_e."), !k.hasSuffix("num_batches_tracked") else { return }
+            let shape = ((v as? [Any])?.last as? [Int]) ?? []
+            out[String(k.dropFirst(9))] = shape
+        }
+        if let d = obj as? [String: Any] {
+            let inner = (d["keys"] as? [String: Any]) ?? (d["state_dict"] as? [String: Any]) ?? d
+            for (k, v) in inner { add(k, v) }
+        } else if let a = obj as? [[String: Any]] {
+            for e in a { if let k = e["name"] as? String { add(k, e) } }
+        }
+        return out
+    }
+
+    func testLayoutsMatchRealKeys() throws {
+        let cases: [(String, [(name: String, shape: [Int])])] = [
+            ("CLIP_VMamba_T220", VMambaConfig.t220.tensorShapes), ("CLIP_VMamba_S", VMambaConfig.small.tensorShapes),
+            ("CLIP_VMamba_B", VMambaConfig.base.tensorShapes), ("CLIP_Simba_L", SiMBAConfig.large.tensorShapes),
+        ]
+        for (model, shapes) in cases {
+            let real = try realKeys(model)
+            XCTAssertFalse(real.isEmpty, model)
+            let ours = Dictionary(uniqueKeysWithValues: shapes.map { ($0.name, $0.shape) })
+            XCTAssertEqual(Set(ours.keys), Set(real.keys), model)
+            for (k, s) in ours where real[k] != nil { XCTAssertEqual(s, real[k], "\(model) \(k)") }
+        }
+    }
+}
