@@ -3,6 +3,7 @@ import XCTest
 import TestSupport
 import Inference
 @testable import Models
+import Imaging
 
 final class MambaCLIPModelTests: XCTestCase {
     private func tinyModel(_ half: MambaCLIPModel.Half) throws -> MambaCLIPModel {
@@ -131,5 +132,35 @@ final class MambaTensorLayoutTests: XCTestCase {
             XCTAssertEqual(Set(ours.keys), Set(real.keys), model)
             for (k, s) in ours where real[k] != nil { XCTAssertEqual(s, real[k], "\(model) \(k)") }
         }
+    }
+}
+
+final class MambaCLIPPreprocessingTests: XCTestCase {
+    /// The 8-bit crop is exact (recovered from the fixture as round((x·std + mean)·255)), and the float pixels
+    /// equal the fixture's within float rounding.
+    func testPreprocessingMatchesFixture() throws {
+        let img = try Image8(contentsOf: try MambaFixtures.require("preprocess/input_200x150.png"))
+        let want = try MambaFixtures.tensors("preprocess/expected.safetensors")["pixel_values"]!.data
+        let crop = try MambaCLIPPreprocessing.crop8(img)
+        XCTAssertEqual(crop.width, 224); XCTAssertEqual(crop.height, 224); XCTAssertEqual(crop.channels, 3)
+        var differing = 0
+        let plane = 224 * 224
+        for c in 0..<3 {
+            for i in 0..<plane {
+                let v = Int(((Double(want[c * plane + i]) * Double(MambaCLIPPreprocessing.std[c]) + Double(MambaCLIPPreprocessing.mean[c])) * 255).rounded())
+                if Int(crop.samples[i * 3 + c]) != v { differing += 1 }
+            }
+        }
+        XCTAssertEqual(differing, 0, "8-bit crop differs from the reference")
+        let px = try MambaCLIPPreprocessing.pixels(img)
+        XCTAssertLessThanOrEqual(MambaFixtures.worst(px, want[...]).err, 1e-6)
+    }
+
+    func testSpecParsing() throws {
+        let (a, name, heads, url) = try MambaCLIPSpec.parse("simba-l:/tmp/x.pt")
+        XCTAssertEqual(a, .simba(.large)); XCTAssertEqual(name, "simba-l"); XCTAssertNil(heads)
+        XCTAssertEqual(url.path, "/tmp/x.pt")
+        XCTAssertThrowsError(try MambaCLIPSpec.parse("vmamba-t:/tmp/x.pt"))
+        XCTAssertThrowsError(try MambaCLIPSpec.parse("vmamba-s"))
     }
 }
