@@ -20,6 +20,7 @@ struct EmbedCommand: ParsableCommand {
           oodbench embed --model clip:ViT-B-32.pt --image cat.png dog.jpg
           oodbench embed --model clip:open_clip_model.safetensors@ViT-B-32-quickgelu --text "a photo of a cat." --tokens
           oodbench embed --model clip:seeded@ViT-B-32-quickgelu --text "a photo of a dog."
+          oodbench embed --model mamba-clip:vmamba-s:checkpoint_best.pt --image cat.png --features
         """
     )
 
@@ -41,7 +42,11 @@ struct EmbedCommand: ParsableCommand {
     @Option(help: "Images per image-tower call.")
     var batch = 16
 
+    @Flag(help: "CLIP-Mamba (mamba-clip:ARCH:PATH) only: print the image tower's output before image_projection.")
+    var features = false
+
     func validate() throws {
+        if model.hasPrefix(MambaCLIPSpec.prefix + ":") { return try validateMambaCLIP() }
         guard CLIPModelSpec(model) != nil else {
             throw ValidationError("--model must be a CLIP spec: \(CLIPModelSpec.grammar)")
         }
@@ -59,6 +64,7 @@ struct EmbedCommand: ParsableCommand {
     }
 
     func run() throws {
+        if model.hasPrefix(MambaCLIPSpec.prefix + ":") { return try runMambaCLIP() }
         let spec = CLIPModelSpec(model)!
         let (clip, _, format) = try spec.load()
         let e = clip.embedDim
