@@ -69,7 +69,8 @@ public struct Stimulus: Sendable, Equatable {
         return stimuli
     }
 
-    static func isImageName(_ name: String) -> Bool {
+    /// Whether a file name is a stimulus image (`.png`, `.jpg`, `.jpeg`, any case; not hidden).
+    public static func isImageName(_ name: String) -> Bool {
         guard !name.hasPrefix(".") else { return false }
         let ext = (name as NSString).pathExtension.lowercased()
         return ["png", "jpg", "jpeg"].contains(ext)

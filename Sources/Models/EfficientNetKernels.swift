@@ -23,8 +23,8 @@ enum EfficientNetKernels {
     }
 
     /// Runs `body(range)` over `0..<count` split into contiguous chunks, in parallel.
-    static func parallelFor(_ count: Int, _ body: (Range<Int>) -> Void) {
-        let chunks = min(parallelChunks, count)
+    static func parallelFor(_ count: Int, parallel: Bool = true, _ body: (Range<Int>) -> Void) {
+        let chunks = parallel ? min(parallelChunks, count) : 1
         if chunks <= 1 { body(0..<count); return }
         withoutActuallyEscaping(body) { body in
             // The chunks touch disjoint parts of the caller's buffers; concurrentPerform returns after all ran.
@@ -38,8 +38,8 @@ enum EfficientNetKernels {
 
     /// In place over `[rows][length]`: `x = x + bias[row]`, then `min(max(x, 0), 6)` if `relu6`.
     static func biasActivation(_ x: UnsafeMutablePointer<Float>, rows: Int, length: Int,
-                               bias: UnsafePointer<Float>, relu6: Bool) {
-        parallelFor(rows) { range in
+                               bias: UnsafePointer<Float>, relu6: Bool, parallel: Bool = true) {
+        parallelFor(rows, parallel: parallel) { range in
             for r in range {
                 let row = x + r * length
                 let b = bias[r]
@@ -54,8 +54,8 @@ enum EfficientNetKernels {
 
     /// In place over `[rows][length]`: `x = x + bias[row] + residual`.
     static func biasResidual(_ x: UnsafeMutablePointer<Float>, rows: Int, length: Int,
-                             bias: UnsafePointer<Float>, residual: UnsafePointer<Float>) {
-        parallelFor(rows) { range in
+                             bias: UnsafePointer<Float>, residual: UnsafePointer<Float>, parallel: Bool = true) {
+        parallelFor(rows, parallel: parallel) { range in
             for r in range {
                 let row = x + r * length, res = residual + r * length
                 let b = bias[r]
@@ -74,11 +74,11 @@ enum EfficientNetKernels {
     /// Stem im2col: `input [3][N][h][w]` → `columns [3·k·k][N·oh·ow]`, rows ordered (channel, ky, kx) like a
     /// contiguous `[O, I, kh, kw]` weight, zeros where the SAME padding reaches outside the image.
     static func im2col(input: UnsafePointer<Float>, channels: Int, batch: Int, height h: Int, width w: Int,
-                       kernel k: Int, stride s: Int, columns: UnsafeMutablePointer<Float>) {
+                       kernel k: Int, stride s: Int, columns: UnsafeMutablePointer<Float>, parallel: Bool = true) {
         let (oh, padTop) = samePadding(input: h, kernel: k, stride: s)
         let (ow, padLeft) = samePadding(input: w, kernel: k, stride: s)
         let rows = channels * k * k
-        parallelFor(rows * batch) { range in
+        parallelFor(rows * batch, parallel: parallel) { range in
             for job in range {
                 let row = job / batch, n = job % batch
                 let c = row / (k * k), ky = (row / k) % k, kx = row % k
@@ -105,10 +105,10 @@ enum EfficientNetKernels {
     /// `input [C][N][h][w]`, `weight [C][k][k]`, `bias [C]` → `output [C][N][oh][ow]`.
     static func depthwise(input: UnsafePointer<Float>, channels: Int, batch: Int, height h: Int, width w: Int,
                           weight: UnsafePointer<Float>, bias: UnsafePointer<Float>, kernel k: Int, stride s: Int,
-                          output: UnsafeMutablePointer<Float>) {
+                          output: UnsafeMutablePointer<Float>, parallel: Bool = true) {
         let (oh, padTop) = samePadding(input: h, kernel: k, stride: s)
         let (ow, padLeft) = samePadding(input: w, kernel: k, stride: s)
-        parallelFor(channels * batch) { range in
+        parallelFor(channels * batch, parallel: parallel) { range in
             for plane in range {
                 let c = plane / batch
                 let src = input + plane * h * w

