@@ -25,11 +25,13 @@ struct DemoGallery {
     /// parallel, one engine per task; random ones use seed 42 (as the goldens).
     func render(into folder: URL) throws -> [Sheet] {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        // Each job renders one sheet row: one photograph at every condition, with its own engine.
-        var jobs: [(name: String, conditions: [String], row: (Int) throws -> [Image8])] = []
+        // Each job renders one sheet row: one photograph at every condition, with its own engine (the eidolon
+        // engine keeps the photograph's DoG stack across conditions).
+        var jobs: [(name: String, conditions: [String], photos: Int, row: (Int) throws -> [Image8])] = []
         let photos = self.photos, tables = self.tables
         for distortion in Distortion.all {
-            jobs.append((distortion.name, distortion.conditions, { photo in
+            let shown = distortion.name.hasPrefix("eidolon") ? min(Self.eidolonPhotos, photos.count) : photos.count
+            jobs.append((distortion.name, distortion.conditions, shown, { photo in
                 let engine = Distorter(tables: tables)
                 return try distortion.conditions.map { condition in
                     try engine.apply(distortion, condition: condition, to: photos[photo].image, seed: 42)
@@ -37,18 +39,7 @@ struct DemoGallery {
                 }
             }))
         }
-        let pictures = try photos.prefix(Self.eidolonPhotos).map { try EidolonPicture(image: $0.image) }
-        for dataset in EidolonDataset.allCases {
-            jobs.append((dataset.rawValue, dataset.conditions, { photo in
-                let factory = EidolonFactory()  // keeps the photograph's DoG stack across the conditions
-                return try dataset.conditions.map { condition in
-                    guard let c = dataset.condition(condition) else { throw CLIError("bad eidolon condition \(condition)") }
-                    return factory.render(pictures[photo], condition: c, seed: 42).stimulus
-                }
-            }))
-        }
         // One task per (distortion, photo): the cells of a sheet row are rendered by one worker.
-        let distortionCount = Distortion.all.count
         let rows = jobs.count * photos.count
         let results = UnsafeMutableBufferPointer<Result<[Image8], Error>?>.allocate(capacity: rows)
         results.initialize(repeating: nil)
@@ -58,7 +49,7 @@ struct DemoGallery {
         let photoCount = photos.count
         DispatchQueue.concurrentPerform(iterations: rows) { index in
             let j = index / photoCount, photo = index % photoCount
-            if j >= distortionCount && photo >= Self.eidolonPhotos { slots[index] = .success([]); return }
+            if photo >= work[j].photos { slots[index] = .success([]); return }
             slots[index] = Result { try work[j].row(photo) }
         }
         var sheets: [Sheet] = []
