@@ -9,16 +9,16 @@ struct ReportCommand: AsyncParsableCommand {
         commandName: "report",
         abstract: "Score models against the human data and write an HTML report with figures and CSV tables.",
         discussion: """
-        Each RESULTS folder holds raw-data CSVs in model-vs-human's layout, raw-data/<dataset>/*.csv or
-        <dataset>/*.csv, of one or more models (rows of human subjects, subject-…, are refused there). The
-        report computes what model-vs-human computes — OOD accuracy, accuracy difference, observed and error
-        consistency, shape bias, ranks — and writes DIR/index.html (one self-contained page), DIR/figures/*.svg
-        and DIR/benchmark.csv, accuracy.csv, consistency.csv, shape-bias.csv. The folder is replaced as a whole.
+        Each RESULTS folder holds raw-data CSVs in model-vs-human's layout, raw-data/<dataset>/*.csv or \
+        <dataset>/*.csv, of one or more models; rows of human subjects (subject-…) are refused there. The report \
+        computes what model-vs-human computes (OOD accuracy, accuracy difference, observed and error consistency, \
+        shape bias, ranks) and writes DIR/index.html (one self-contained page), DIR/figures/*.svg and the tables \
+        benchmark.csv, accuracy.csv, consistency.csv and shape-bias.csv. DIR is replaced as a whole.
 
         Examples:
-          oodbench report ../shared/reference-data/model-vs-human/raw-data-models --out reports/reference
-          oodbench report runs/my-model runs/resnet50 --out reports/mine --humans ../shared/reference-data/model-vs-human/raw-data
-          OODBENCH_MIRROR=../shared/reference-data oodbench report runs/my-model
+          oodbench report ../shared/reference-data/model-vs-human/raw-data-models
+          oodbench report runs/my-model --out reports/mine
+          oodbench report runs/a runs/b --humans path/to/raw-data --out reports/ab
         """
     )
 

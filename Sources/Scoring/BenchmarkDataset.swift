@@ -95,10 +95,12 @@ public enum StimulusName {
     /// The id that pairs trials of different subjects: the ImageNet id `<wnid>_<n>.png` when the
     /// second-to-last `_` part starts with `n0`, else the last `_` part; the whole name when it has no `_`.
     public static func imageID(_ name: String) -> String {
-        let parts = name.split(separator: "_", omittingEmptySubsequences: false)
-        guard parts.count > 1 else { return name }
-        let a = parts[parts.count - 2], b = parts[parts.count - 1]
-        return a.hasPrefix("n0") ? "\(a)_\(b)" : String(b)
+        let utf8 = name.utf8
+        guard let last = utf8.lastIndex(of: UInt8(ascii: "_")) else { return name }
+        let lastPart = name[utf8.index(after: last)...]
+        let head = name[..<last]
+        let start = head.utf8.lastIndex(of: UInt8(ascii: "_")).map { head.utf8.index(after: $0) } ?? head.startIndex
+        return head[start...].hasPrefix("n0") ? String(name[start...]) : String(lastPart)
     }
 
     /// The texture category of a cue-conflict image: after the last `_`, up to the first `.`, after the

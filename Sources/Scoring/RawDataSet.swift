@@ -119,7 +119,8 @@ public struct RawDataSet: Sendable {
         let fileIndex = Int32(files.count)
         files.append(file)
         let path = file.path
-        var d = datasets[dataset.name] ?? DatasetTrials(dataset: dataset)
+        // Taken out of the dictionary while filling it, so that appends never copy the arrays.
+        var d = datasets.removeValue(forKey: dataset.name) ?? DatasetTrials(dataset: dataset)
         defer { datasets[dataset.name] = d }
         let isCueConflict = dataset.name == "cue-conflict"
         for entry in lines {
