@@ -5,6 +5,10 @@ import XCTest
 /// `oodbench embed` and `evaluate --model clip:…`, run as a user runs them, against the clip-fixtures.
 final class EmbedCommandTests: XCTestCase {
     func run(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, stdout: String, stderr: String) {
+        try Self.run(arguments, environment: environment)
+    }
+
+    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, stdout: String, stderr: String) {
         let binary = Mirror.oodbenchBinary
         guard FileManager.default.isExecutableFile(atPath: binary.path) else { throw XCTSkip("oodbench not built at \(binary.path)") }
         let process = Process()
