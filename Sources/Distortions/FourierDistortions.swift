@@ -72,25 +72,31 @@ extension Distorter {
         fft.forward.execute(fft.real, fft.spectrum)
 
         // 4–5. Multiply each frequency by its factor; row 0, column 0 of the shifted spectrum and DC are untouched.
+        // Shifted row r = (u + h/2) mod h, column c = (v + w/2) mod w: columns v < w/2 map to c = v + w/2 ≥ 1,
+        // so along a row the q-index t = (r − 1)(w − 1) + (c − 1) runs contiguously; v = w/2 is column c = 0.
         let z = fft.spectrum.pointer
         for u in 0..<h {
-            let r = (u + h / 2) % h
+            let r = u < h / 2 ? u + h / 2 : u - h / 2
             let row = z + 2 * u * halfWidth
-            for v in 0..<halfWidth {
-                let c = (v + w / 2) % w
+            if r == 0 {
+                for v in 0..<halfWidth { row[2 * v] *= scale; row[2 * v + 1] *= scale }
+                continue
+            }
+            let t0 = (r - 1) * (w - 1) + w / 2 - 1
+            for v in 0..<(w / 2) {
+                let t = t0 + v
                 var fr = scale, fi = 0.0
-                if r != 0 && c != 0 {
-                    let t = (r - 1) * (w - 1) + (c - 1)
-                    if t < m {
-                        fr = factors[2 * t]; fi = factors[2 * t + 1]
-                    } else if t > m {
-                        fr = factors[2 * (n - 1 - t)]; fi = -factors[2 * (n - 1 - t) + 1]
-                    }
+                if t < m {
+                    fr = factors[2 * t]; fi = factors[2 * t + 1]
+                } else if t > m {
+                    fr = factors[2 * (n - 1 - t)]; fi = -factors[2 * (n - 1 - t) + 1]
                 }
                 let re = row[2 * v], im = row[2 * v + 1]
                 row[2 * v] = re * fr - im * fi
                 row[2 * v + 1] = re * fi + im * fr
             }
+            row[2 * (w / 2)] *= scale
+            row[2 * (w / 2) + 1] *= scale
         }
         fft.backward.execute(fft.spectrum, fft.result)
 
