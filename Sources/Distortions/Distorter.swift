@@ -111,11 +111,16 @@ public final class Distorter {
 
     // MARK: Pixel-wise distortions
 
+    /// k / 255.0 for every 8-bit sample value (`skimage.io.imread(path) / 255.0`).
+    static let unitScale: [Double] = (0...255).map { Double($0) / 255.0 }
+
     /// The input's samples k / 255.0, interleaved RGB (colour `cr`, false-colour `true`).
     func identityRGB(_ input: Image8) -> DistortedImage {
         output(input.width, input.height, .rgb) { out in
             input.samples.withUnsafeBufferPointer { s in
-                for i in 0..<s.count { out[i] = Double(s[i]) / 255.0 }
+                Self.unitScale.withUnsafeBufferPointer { scale in
+                    for i in 0..<s.count { out[i] = scale[Int(s[i])] }
+                }
             }
         }
     }
@@ -155,18 +160,25 @@ public final class Distorter {
         let y = scratchA.reserve(h * w)
         grey(input, into: y)
         switch degrees {
-        case 90:  // out[i][j] = Y[j][W−1−i], out is W × H
+        case 90:  // out[i][j] = Y[j][W−1−i], out is W × H: the transpose with its rows in reverse order
             return output(h, w, .stackedGrey) { out in
-                for i in 0..<w { for j in 0..<h { out[i * h + j] = y[j * w + (w - 1 - i)] } }
+                let t = scratchB.reserve(h * w)
+                GaussianFilter.transpose(y, rows: h, columns: w, into: t)
+                for i in 0..<w { (out + i * h).update(from: t + (w - 1 - i) * h, count: h) }
             }
         case 180:
             return output(w, h, .stackedGrey) { out in
                 let n = w * h
                 for i in 0..<n { out[i] = y[n - 1 - i] }
             }
-        case 270:  // out[i][j] = Y[H−1−j][i], out is W × H
+        case 270:  // out[i][j] = Y[H−1−j][i], out is W × H: the transpose with each row reversed
             return output(h, w, .stackedGrey) { out in
-                for i in 0..<w { for j in 0..<h { out[i * h + j] = y[(h - 1 - j) * w + i] } }
+                GaussianFilter.transpose(y, rows: h, columns: w, into: out)
+                for i in 0..<w {
+                    let row = out + i * h
+                    var a = 0, b = h - 1
+                    while a < b { let v = row[a]; row[a] = row[b]; row[b] = v; a += 1; b -= 1 }
+                }
             }
         default:
             throw DistortionsError.unknownCondition(distortion: "rotation", condition: String(degrees),
