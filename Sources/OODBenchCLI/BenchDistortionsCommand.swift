@@ -53,7 +53,7 @@ struct BenchDistortionsCommand: ParsableCommand {
         var condition: String
         var oodbenchMs: Double
         var referenceMs: Double?
-        var targetMs: Double
+        var targetMs: Double?
     }
 
     func validate() throws {
@@ -194,7 +194,8 @@ struct BenchDistortionsCommand: ParsableCommand {
             let speedUp = r.referenceMs.map { String(format: "%.1fx", $0 / max(r.oodbenchMs, 1e-9)) } ?? "-"
             lines.append(pad(r.distortion, 20) + pad(r.condition, 10) + pad(format(r.oodbenchMs), 13, left: true)
                          + pad(ref, 14, left: true) + pad(speedUp, 10, left: true)
-                         + pad(format(r.targetMs), 11, left: true) + (r.oodbenchMs <= r.targetMs ? "  ok" : "  over"))
+                         + pad(r.targetMs.map(format) ?? "-", 11, left: true)
+                         + (r.targetMs.map { r.oodbenchMs <= $0 ? "  ok" : "  over" } ?? ""))
         }
         return lines.joined(separator: "\n")
     }
