@@ -1,10 +1,71 @@
+import Distortions
 import Foundation
+import Imaging
 
 /// The renderers `generate` can use.
 public enum StimulusRenderers {
-    /// The standard renderer: decode, bring to 224×224, apply the dataset's distortion at the task's condition with
-    /// the task's seed, encode an 8-bit RGB PNG (round half up). Throws until the distortion registry is built.
-    public static func standard() throws -> any StimulusRenderer {
-        throw DatasetsError.render(file: "generate", problem: "the distortion registry is not available in this build yet")
+    /// The standard renderer: decode the source (PNG or JPEG), bring it to 224 × 224 RGB (`SourcePreparation`),
+    /// apply the dataset's distortion at the task's condition with the task's seed (the nine pixel/Fourier
+    /// distortions through `Distorter`, eidolon I/II/III through `EidolonFactory`), quantise round half up as the
+    /// 2018 stimuli were written, and encode a PNG (grey outputs as 1-channel PNGs, as the reference writer does).
+    /// The data tables of power-equalisation and false-colour are resolved by sha256 through `resolver`.
+    public static func standard(resolver: AssetResolver, compression: PNGCompression = .fast) throws -> any StimulusRenderer {
+        let tables = try DistortionTables(
+            meanAmplitudeSpectrum: resolver.file(sha256: DistortionTables.meanAmplitudeSpectrumSHA256),
+            gammaTable: resolver.file(sha256: DistortionTables.gammaTableSHA256))
+        return DistortionRenderer(tables: tables, compression: compression)
     }
+}
+
+/// Decode → 224 × 224 → distortion → PNG; engines are pooled, one per worker thread at a time.
+struct DistortionRenderer: StimulusRenderer {
+    let tables: DistortionTables
+    let compression: PNGCompression
+    let distorters = EnginePool<Distorter>()
+    let factories = EnginePool<EidolonFactory>()
+
+    func render(_ task: GenerationTask) throws -> Data {
+        let source: Image8
+        do { source = try Image8(contentsOf: task.source) } catch {
+            throw DatasetsError.render(file: task.source.path, problem: "\(error)")
+        }
+        let image = SourcePreparation.prepare(source)
+        let output: Image8
+        do {
+            if let eidolon = EidolonDataset(rawValue: task.dataset) {
+                guard let condition = eidolon.condition(task.condition) else {
+                    throw DatasetsError.render(file: task.fileName, problem: "unknown \(task.dataset) condition '\(task.condition)'")
+                }
+                let picture = try EidolonPicture(image: image)
+                let factory = factories.take { EidolonFactory() }
+                defer { factories.give(factory) }
+                output = factory.render(picture, condition: condition, seed: task.seed).stimulus
+            } else {
+                guard let distortion = Distortion.named(task.dataset) else {
+                    throw DatasetsError.render(file: task.fileName, problem: "no distortion named '\(task.dataset)'")
+                }
+                let distorter = distorters.take { Distorter(tables: tables) }
+                defer { distorters.give(distorter) }
+                output = try distorter.apply(distortion, condition: task.condition, to: image, seed: task.seed).image8(.roundHalfUp)
+            }
+            return try output.pngData(compression: compression)
+        } catch let error as DatasetsError {
+            throw error
+        } catch {
+            throw DatasetsError.render(file: task.fileName, problem: "\(error)")
+        }
+    }
+}
+
+/// A lock-protected pool of non-thread-safe engines: a worker takes one, uses it alone, gives it back.
+final class EnginePool<Engine: AnyObject>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var idle: [Engine] = []
+
+    func take(_ make: () -> Engine) -> Engine {
+        if let engine = lock.withLock({ idle.popLast() }) { return engine }
+        return make()
+    }
+
+    func give(_ engine: Engine) { lock.withLock { idle.append(engine) } }
 }

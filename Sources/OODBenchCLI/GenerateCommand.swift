@@ -51,7 +51,7 @@ struct GenerateCommand: ParsableCommand {
     @Flag(help: "Print the plan (file name, condition, seed, source) as tab-separated lines and make no images.")
     var plan = false
 
-    @Flag(help: "Read the human trial lists only from the mirror or cache, never from the network.")
+    @Flag(help: "Read the human trial lists and data tables only from the mirror or cache, never from the network.")
     var offline = false
 
     func validate() throws {
@@ -95,7 +95,7 @@ struct GenerateCommand: ParsableCommand {
             }
             return
         }
-        let renderer = try StimulusRenderers.standard()
+        let renderer = try StimulusRenderers.standard(resolver: AssetResolver.fromEnvironment(offline: offline))
         let progress = ProgressLine()
         let started = Date()
         for (spec, tasks) in plans {
