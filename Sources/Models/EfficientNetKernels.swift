@@ -108,33 +108,37 @@ enum EfficientNetKernels {
                           output: UnsafeMutablePointer<Float>, parallel: Bool = true) {
         let (oh, padTop) = samePadding(input: h, kernel: k, stride: s)
         let (ow, padLeft) = samePadding(input: w, kernel: k, stride: s)
+        // Each plane is copied into a zero-padded buffer (one per chunk), so the tap loops need no bounds tests.
+        let ph = (oh - 1) * s + k, pw = (ow - 1) * s + k
         parallelFor(channels * batch, parallel: parallel) { range in
+            let padded = UnsafeMutablePointer<Float>.allocate(capacity: ph * pw)
+            defer { padded.deallocate() }
+            padded.initialize(repeating: 0, count: ph * pw)
             for plane in range {
                 let c = plane / batch
-                let src = input + plane * h * w
-                let dst = output + plane * oh * ow
-                let wc = weight + c * k * k
+                let src = input + plane &* h &* w
+                let dst = output + plane &* oh &* ow
+                let wc = weight + c &* k &* k
                 let b = bias[c]
+                // Interior rows/columns from the image; the border stays zero (rows and columns past the image
+                // on the bottom/right are within ph × pw and zeroed at allocation, never written).
+                for y in 0..<h where y &+ padTop < ph {
+                    let from = src + y &* w, to = padded + ((y &+ padTop) &* pw &+ padLeft)
+                    let n = min(w, pw &- padLeft)
+                    for x in 0..<n { to[x] = from[x] }
+                }
                 for oy in 0..<oh {
-                    let row = dst + oy * ow
+                    let row = dst + oy &* ow
                     for ox in 0..<ow { row[ox] = b }
                     for ky in 0..<k {
-                        let iy = oy * s + ky - padTop
-                        if iy < 0 || iy >= h { continue }
-                        let srcRow = src + iy * w
+                        let prow = padded + (oy &* s &+ ky) &* pw
                         for kx in 0..<k {
-                            let wv = wc[ky * k + kx]
-                            // ox range with 0 <= ox*s + kx - padLeft < w
-                            let off = kx - padLeft
-                            if w - 1 - off < 0 { continue }
-                            let lo = off >= 0 ? 0 : (-off + s - 1) / s
-                            let hi = min(ow - 1, (w - 1 - off) / s)
-                            if lo > hi { continue }
+                            let wv = wc[ky &* k &+ kx]
+                            let p = prow + kx
                             if s == 1 {
-                                let sp = srcRow + off
-                                for ox in lo...hi { row[ox] += wv * sp[ox] }
+                                for ox in 0..<ow { row[ox] += wv * p[ox] }
                             } else {
-                                for ox in lo...hi { row[ox] += wv * srcRow[ox * s + off] }
+                                for ox in 0..<ow { row[ox] += wv * p[ox &* s] }
                             }
                         }
                     }
