@@ -177,11 +177,14 @@ enum Charts {
         for p in points {
             guard p.values.count == 2, let vx = p.values[0], let vy = p.values[1] else { continue }
             let px = x(vx), py = f.y(vy), w = Double(p.name.count) * 7.0, h = 13.0
-            let spots: [(Double, Double, SVG.Anchor)] = [
+            var spots: [(Double, Double, SVG.Anchor)] = [
                 (px + 9, py + 4, .start), (px - 9, py + 4, .end), (px, py - 10, .middle), (px, py + 19, .middle),
                 (px + 8, py - 8, .start), (px + 8, py + 16, .start), (px - 8, py - 8, .end), (px - 8, py + 16, .end),
-                (px, py - 23, .middle), (px, py + 32, .middle),
             ]
+            let near = spots.count
+            for dy in [-22.0, 30, -36, 44, -50, 58, -64, 72] {   // further away, with a leader line
+                spots += [(px + 14, py + dy, .start), (px - 14, py + dy, .end)]
+            }
             func box(_ s: (Double, Double, SVG.Anchor)) -> Box {
                 let x0 = s.2 == .start ? s.0 : s.2 == .end ? s.0 - w : s.0 - w / 2
                 return (x0, s.1 - h + 3, x0 + w, s.1 + 3)
@@ -190,8 +193,12 @@ enum Charts {
                 b.x0 >= f.left && b.x1 <= f.left + f.width + 14 && b.y0 >= f.top && b.y1 <= f.bottom
                     && !taken.contains { $0.x0 < b.x1 && b.x0 < $0.x1 && $0.y0 < b.y1 && b.y0 < $0.y1 }
             }
-            let spot = spots.first { free(box($0)) } ?? spots[px < f.left + f.width * 0.6 ? 0 : 1]
+            let index = spots.firstIndex { free(box($0)) } ?? (px < f.left + f.width * 0.6 ? 0 : 1)
+            let spot = spots[index]
             taken.append(box(spot))
+            if index >= near {
+                f.svg.line(px, py, spot.0 + (spot.2 == .start ? -2 : 2), spot.1 - 4, stroke: "#999", width: 0.8)
+            }
             f.svg.text(p.name, spot.0, spot.1, size: 11.5, anchor: spot.2, fill: "#333")
         }
         return f.svg.document(id: id, title: title)
