@@ -55,6 +55,24 @@ final class MambaCLIPModelTests: XCTestCase {
         }
     }
 
+    /// The zero-shot head built from class names with the paper's 7 templates and mamba-clip's tokenizer gives the
+    /// fixture's EMA logits (cosine similarities; the head scales them by 100).
+    func testZeroShotHeadMatchesFixtureLogits() throws {
+        let vocab = Mirror.url("openai-clip/bpe_simple_vocab_16e6.txt.gz")
+        guard FileManager.default.fileExists(atPath: vocab.path) else { throw XCTSkip("mirror file \(vocab.path) is absent") }
+        let zs = try JSONSerialization.jsonObject(with: Data(contentsOf: try MambaFixtures.require("ref/imagenet_zeroshot.json"))) as! [String: Any]
+        let templates = zs["templates"] as! [String]
+        XCTAssertEqual(templates.count, 7)
+        let model = try tinyModel(.ema)
+        let tok = MambaCLIPTokenizer(base: try CLIPTokenizer(vocabulary: vocab, variant: .openai))
+        let head = try MambaCLIPClassifier.buildHead(model: model, tokenizer: tok, classNames: ["tench", "goldfish", "great white shark"],
+                                                     templates: templates)
+        let out = try SafetensorsFile(url: try MambaFixtures.require("clip_tiny/outputs.safetensors"))
+        let img = try model.encodeImages(try out.tensor("images").data, count: 2, height: 64, width: 64)
+        let logits = head.logits(imageFeatures: img, count: 2).map { $0 / ZeroShotHead.logitScale }
+        XCTAssertLessThanOrEqual(MambaFixtures.worst(logits, try out.tensor("logits_ema").data[...]).err, 1e-4)
+    }
+
     /// mamba-clip's tokenizer: the ImageNet prompts' ids, and an over-long text cut to 77 ids without EOT.
     func testTokenizerCases() throws {
         let vocab = Mirror.url("openai-clip/bpe_simple_vocab_16e6.txt.gz")
