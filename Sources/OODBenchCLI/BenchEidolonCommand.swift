@@ -34,8 +34,11 @@ struct BenchEidolonCommand: ParsableCommand {
     @Option(help: "Worker threads of the dataset run.")
     var jobs = 2
 
-    @Option(help: "Python interpreter with numpy to time the reference algorithm (Tests/Fixtures/eidolon/numpy_eidolon.py).")
+    @Option(help: "Python interpreter with numpy: also time the toolbox's algorithm in numpy (same run).")
     var reference: String?
+
+    @Option(help: "The numpy timing script (run from the repository root by default).")
+    var referenceScript = "Tests/Fixtures/eidolon/numpy_eidolon.py"
 
     func run() throws {
         let input: Image8
@@ -70,6 +73,10 @@ struct BenchEidolonCommand: ParsableCommand {
                 print(label + figures.map { String(format: "%9.1f", $0) }.joined())
             }
         }
+        if let reference {
+            print("reference (toolbox algorithm in numpy, \(referenceScript), median of \(runs) runs): "
+                  + (try Self.timeReference(python: reference, script: referenceScript, runs: runs)))
+        }
         if dataset > 0 {
             let started = Date()
             let next = Mutex(0)
@@ -103,6 +110,26 @@ struct BenchEidolonCommand: ParsableCommand {
             print(String(format: "dataset: %d images on %d threads in %.1f s (%.1f ms per image per thread)",
                          dataset, jobs, seconds, seconds * 1000 * Double(jobs) / Double(dataset)))
         }
+    }
+
+    /// Runs the numpy script and returns its per-condition medians in ms.
+    static func timeReference(python: String, script: String, runs: Int) throws -> String {
+        guard FileManager.default.fileExists(atPath: script) else {
+            throw CLIError("\(script): not found (run from the repository root or pass --reference-script)")
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [python, script, String(runs)]
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0,
+              let json = try? JSONSerialization.jsonObject(with: data) as? [String: Double] else {
+            throw CLIError("\(script): the reference run failed (exit \(process.terminationStatus))")
+        }
+        return json.keys.sorted().map { String(format: "%@ %.0f ms", $0, json[$0]! * 1000) }.joined(separator: ", ")
     }
 
     /// A deterministic 224×224 RGB picture with edges and texture at several scales.
