@@ -72,6 +72,8 @@ public final class EidolonFactory {
                 profile.synthesis += now() - t2
             }
         }
+        profile.randomDraws = fields.drawSeconds
+        profile.noiseBlurs = fields.blurSeconds
         t = now()
         let out = synthesis.output()
         profile.synthesis += now() - t
@@ -112,4 +114,8 @@ public struct EidolonProfile: Sendable, Equatable {
     public var fields = 0.0
     /// Warping, summing and the 8-bit output.
     public var synthesis = 0.0
+    /// Of `fields`: drawing (or skipping) the normals of the noise planes.
+    public var randomDraws = 0.0
+    /// Of `fields`: scaling, blurring (FFT pair) and normalising the noise planes.
+    public var noiseBlurs = 0.0
 }

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The displacement fields of the partially coherent disarray (specs/eidolon.md §5), on the centre 256 × 256 of the
 /// 512 × 512 plane: the only part the synthesis reads.
 ///
@@ -24,6 +30,9 @@ final class EidolonFields {
     let fieldY: UnsafeMutablePointer<Double>
 
     var computeEverything = false
+    /// Seconds spent drawing normals and blurring noise planes since the last `start` (for the stage profile).
+    private(set) var drawSeconds = 0.0
+    private(set) var blurSeconds = 0.0
 
     private var coherence = 1.0
     private var grain = 10.0
@@ -57,6 +66,8 @@ final class EidolonFields {
         self.coherence = coherence
         self.grain = grain
         level = 0
+        drawSeconds = 0
+        blurSeconds = 0
         let levels = EidolonScaleSpace.levelCount
         for axis in 0..<2 {
             for k in 0..<levels {
@@ -66,7 +77,9 @@ final class EidolonFields {
                     drawBlurredPlane(random: &random, sigma: sigma, factor: sigma / EidolonScaleSpace.maxSigma,
                                      into: target, blur: blur)
                 } else {
+                    let t0 = EidolonFields.seconds()
                     random.skipStandardNormals(count: EidolonBlur.length)
+                    drawSeconds += EidolonFields.seconds() - t0
                 }
             }
         }
@@ -117,7 +130,10 @@ final class EidolonFields {
                                   into target: UnsafeMutablePointer<Double>, blur: EidolonBlur) {
         let n = EidolonBlur.length
         let z = noise.pointer
+        let t0 = EidolonFields.seconds()
         random.fillStandardNormals(UnsafeMutableBufferPointer(start: z, count: n))
+        let t1 = EidolonFields.seconds()
+        drawSeconds += t1 - t0
         var maxAbs = 0.0
         for i in 0..<n { maxAbs = max(maxAbs, abs(z[i])) }
         for i in 0..<n {
@@ -126,6 +142,7 @@ final class EidolonFields {
         }
         blur.transform(noise)
         let moments = blur.blur(sigma: sigma, into: blurred)
+        blurSeconds += EidolonFields.seconds() - t1
         let b = blurred.pointer
         let std = moments.variance.squareRoot()
         let mean = moments.mean
@@ -140,5 +157,11 @@ final class EidolonFields {
                 for cj in 0..<centre { out[cj] = row[cj] - shift }
             }
         }
+    }
+
+    static func seconds() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
     }
 }

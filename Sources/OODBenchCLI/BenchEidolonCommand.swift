@@ -49,7 +49,7 @@ struct BenchEidolonCommand: ParsableCommand {
         }
         _ = try EidolonPicture(image: input)  // fails early on a non-square picture
         print("eidolon factory, one thread per image, median of \(runs) runs (ms): total = set-up + scale space + fields + synthesis")
-        print("condition".padding(toLength: 22, withPad: " ", startingAt: 0) + "    total   set-up  scale-sp   fields  synthes")
+        print("condition".padding(toLength: 22, withPad: " ", startingAt: 0) + "    total   set-up  scale-sp   fields (draws   blurs)  synthes")
         for dataset in EidolonDataset.allCases {
             for reach in [1, 8, 128] {
                 let condition = EidolonCondition(reach: Double(reach), coherence: dataset.coherence)
@@ -69,7 +69,8 @@ struct BenchEidolonCommand: ParsableCommand {
                 let median = { (xs: [Double]) in xs.sorted()[xs.count / 2] * 1000 }
                 let label = "\(dataset.rawValue) \(condition)".padding(toLength: 22, withPad: " ", startingAt: 0)
                 let figures = [median(totals), median(setups), median(profiles.map(\.scaleSpace)),
-                               median(profiles.map(\.fields)), median(profiles.map(\.synthesis))]
+                               median(profiles.map(\.fields)), median(profiles.map(\.randomDraws)),
+                               median(profiles.map(\.noiseBlurs)), median(profiles.map(\.synthesis))]
                 print(label + figures.map { String(format: "%9.1f", $0) }.joined())
             }
         }
