@@ -45,81 +45,8 @@ enum SourcePreparation {
         return Image8(channels: 3, height: image.height, width: image.width, samples: samples)
     }
 
-    /// Pillow's `Image.resize(size, BILINEAR)` on 8-bit RGB: separable convolution, horizontal pass first, with
-    /// fixed-point coefficients (22 fractional bits) and an 8-bit intermediate (Pillow `Resample.c`).
-    static func resizeBilinear(_ image: Image8, width outW: Int, height outH: Int) -> Image8 {
-        var current = image
-        if outW != image.width {
-            current = pass(current, horizontal: true, outLength: outW)
-        }
-        if outH != image.height {
-            current = pass(current, horizontal: false, outLength: outH)
-        }
-        return current
-    }
-
-    static let precisionBits = 32 - 8 - 2
-
-    /// Pillow's `precompute_coeffs` + `normalize_coeffs_8bpc` for the bilinear (triangle) filter.
-    static func coefficients(inLength: Int, outLength: Int) -> (bounds: [(Int, Int)], weights: [Int32], kernelSize: Int) {
-        let scale = Double(inLength) / Double(outLength)
-        let filterScale = max(scale, 1.0)
-        let support = 1.0 * filterScale
-        let kernelSize = Int(support.rounded(.up)) * 2 + 1
-        var bounds: [(Int, Int)] = []
-        var weights = [Int32](repeating: 0, count: outLength * kernelSize)
-        var k = [Double](repeating: 0, count: kernelSize)
-        let ss = 1.0 / filterScale
-        for xx in 0..<outLength {
-            let center = (Double(xx) + 0.5) * scale
-            var xmin = Int(center - support + 0.5)
-            if xmin < 0 { xmin = 0 }
-            var xmax = Int(center + support + 0.5)
-            if xmax > inLength { xmax = inLength }
-            xmax -= xmin
-            var total = 0.0
-            for x in 0..<xmax {
-                let t = abs((Double(x + xmin) - center + 0.5) * ss)
-                let w = t < 1 ? 1 - t : 0
-                k[x] = w
-                total += w
-            }
-            for x in 0..<xmax {
-                if total != 0 { k[x] /= total }
-                let scaled = k[x] * Double(1 << precisionBits)
-                weights[xx * kernelSize + x] = Int32(scaled < 0 ? Int(-0.5 + scaled) : Int(0.5 + scaled))
-            }
-            bounds.append((xmin, xmax))
-        }
-        return (bounds, weights, kernelSize)
-    }
-
-    static func pass(_ image: Image8, horizontal: Bool, outLength: Int) -> Image8 {
-        let inLength = horizontal ? image.width : image.height
-        let (bounds, weights, ksize) = coefficients(inLength: inLength, outLength: outLength)
-        let outW = horizontal ? outLength : image.width
-        let outH = horizontal ? image.height : outLength
-        var out = [UInt8](repeating: 0, count: outW * outH * 3)
-        let half = Int64(1) << (precisionBits - 1)
-        image.samples.withUnsafeBufferPointer { src in
-            out.withUnsafeMutableBufferPointer { dst in
-                for y in 0..<outH {
-                    for x in 0..<outW {
-                        let o = horizontal ? x : y
-                        let (start, count) = bounds[o]
-                        for c in 0..<3 {
-                            var acc = half
-                            for i in 0..<count {
-                                let s = horizontal ? (y * image.width + start + i) * 3 + c : ((start + i) * image.width + x) * 3 + c
-                                acc += Int64(src[s]) * Int64(weights[o * ksize + i])
-                            }
-                            let v = acc >> Int64(precisionBits)
-                            dst[(y * outW + x) * 3 + c] = UInt8(clamping: v)
-                        }
-                    }
-                }
-            }
-        }
-        return Image8(channels: 3, height: outH, width: outW, samples: out)
+    /// Pillow's `Image.resize(size, BILINEAR)` (Imaging's bit-exact port of Pillow's resampler).
+    static func resizeBilinear(_ image: Image8, width: Int, height: Int) -> Image8 {
+        image.resized(width: width, height: height, filter: .bilinear)
     }
 }

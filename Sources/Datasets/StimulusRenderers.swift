@@ -6,7 +6,7 @@ import Imaging
 public enum StimulusRenderers {
     /// The standard renderer: decode the source (PNG or JPEG), bring it to 224 × 224 RGB (`SourcePreparation`),
     /// apply the dataset's distortion at the task's condition with the task's seed (the nine pixel/Fourier
-    /// distortions through `Distorter`, eidolon I/II/III through `EidolonFactory`), quantise round half up as the
+    /// distortions and eidolon I/II/III, all through the registry and a pooled `Distorter`), quantise round half up as the
     /// 2018 stimuli were written, and encode a PNG (grey outputs as 1-channel PNGs, as the reference writer does).
     /// The data tables of power-equalisation and false-colour are resolved by sha256 through `resolver`.
     public static func standard(resolver: AssetResolver, compression: PNGCompression = .fast) throws -> any StimulusRenderer {
@@ -21,8 +21,8 @@ public enum StimulusRenderers {
 struct DistortionRenderer: StimulusRenderer {
     let tables: DistortionTables
     let compression: PNGCompression
+    /// One `Distorter` per busy worker (each holds its FFT buffers and, once used, an eidolon factory's scratch).
     let distorters = EnginePool<Distorter>()
-    let factories = EnginePool<EidolonFactory>()
 
     func render(_ task: GenerationTask) throws -> Data {
         let source: Image8
@@ -32,22 +32,12 @@ struct DistortionRenderer: StimulusRenderer {
         let image = SourcePreparation.prepare(source)
         let output: Image8
         do {
-            if let eidolon = EidolonDataset(rawValue: task.dataset) {
-                guard let condition = eidolon.condition(task.condition) else {
-                    throw DatasetsError.render(file: task.fileName, problem: "unknown \(task.dataset) condition '\(task.condition)'")
-                }
-                let picture = try EidolonPicture(image: image)
-                let factory = factories.take { EidolonFactory() }
-                defer { factories.give(factory) }
-                output = factory.render(picture, condition: condition, seed: task.seed).stimulus
-            } else {
-                guard let distortion = Distortion.named(task.dataset) else {
-                    throw DatasetsError.render(file: task.fileName, problem: "no distortion named '\(task.dataset)'")
-                }
-                let distorter = distorters.take { Distorter(tables: tables) }
-                defer { distorters.give(distorter) }
-                output = try distorter.apply(distortion, condition: task.condition, to: image, seed: task.seed).image8(.roundHalfUp)
+            guard let distortion = Distortion.named(task.dataset) else {
+                throw DatasetsError.render(file: task.fileName, problem: "no distortion named '\(task.dataset)'")
             }
+            let distorter = distorters.take { Distorter(tables: tables) }
+            defer { distorters.give(distorter) }
+            output = try distorter.apply(distortion, condition: task.condition, to: image, seed: task.seed).image8(.roundHalfUp)
             return try output.pngData(compression: compression)
         } catch let error as DatasetsError {
             throw error

@@ -11,6 +11,7 @@ struct BenchCommand: AsyncParsableCommand {
             BenchDistortionsCommand.self,
             BenchReportCommand.self,
             BenchEidolonCommand.self,
+            BenchGenerateCommand.self,
             BenchMambaCommand.self,
             EfficientNetBenchCommand.self,
         ]
