@@ -4,12 +4,13 @@ import Inference
 /// Deterministic "seeded" CLIP weights from a counter-based formula, for benchmarks and the full-size
 /// ViT-B/32 parity fixture (Tests/Fixtures/clip-vitb32/, whose Python generator computes the same values).
 ///
-/// For a tensor named `n` with shape `s`, element `i` (flat row-major index) is `a · sin(0.7·i + φ) + c` with
-/// φ = FNV-1a-32(UTF-8 bytes of n) / 2³² · 2π, computed in Double and rounded to Float once; `a` and `c`:
+/// For a tensor named `n` with shape `s`, element `i` (flat row-major index) is `a · (2u − 1) + c` with the Weyl
+/// sequence u = (0.6180339887498949 · i + h) mod 1, h = FNV-1a-32(UTF-8 bytes of n) / 2³², computed in Double
+/// and rounded to Float once (a sine of the index would make every weight matrix rank 2); `a` and `c`:
 /// LayerNorm weights (`ln_*.weight`, `ln_pre/ln_post/ln_final.weight`) a = 0.1, c = 1; every other `.bias`
 /// a = 0.02; `token_embedding.weight` a = 0.02; `positional_embedding` (both towers) a = 0.01;
 /// `visual.class_embedding` a = 0.05; `logit_scale` is ln 100; every other tensor is a weight matrix with
-/// a = √(2/fan_in), fan_in = s[0] for `visual.proj` and `text_projection` (stored [in, out]) and the product of
+/// a = √(6/fan_in) (variance 2/fan_in), fan_in = s[0] for `visual.proj` and `text_projection` (stored [in, out]) and the product of
 /// s[1…] otherwise.
 public enum CLIPSeededWeights {
     static func fnv1a(_ s: String) -> UInt32 {
@@ -22,7 +23,7 @@ public enum CLIPSeededWeights {
     public static func tensor(_ name: String, shape: [Int]) -> Tensor {
         let count = shape.reduce(1, *)
         if name == "logit_scale" { return Tensor(shape: shape, data: [Float](repeating: Float(log(100.0)), count: count)) }
-        let phi = Double(fnv1a(name)) / 4_294_967_296.0 * 2 * Double.pi
+        let h = Double(fnv1a(name)) / 4_294_967_296.0
         let last = name.split(separator: ".").last.map(String.init) ?? name
         let isLNWeight = name.hasSuffix(".weight") && (name.contains(".ln_") || name.hasPrefix("ln_"))
         var a: Double, c = 0.0
@@ -33,11 +34,14 @@ public enum CLIPSeededWeights {
         else if name == "visual.class_embedding" { a = 0.05 }
         else {
             let fanIn = (name == "visual.proj" || name == "text_projection") ? shape[0] : shape.dropFirst().reduce(1, *)
-            a = (2.0 / Double(max(fanIn, 1))).squareRoot()
+            a = (6.0 / Double(max(fanIn, 1))).squareRoot()
         }
         var data = [Float](repeating: 0, count: count)
         data.withUnsafeMutableBufferPointer { p in
-            for i in 0..<count { p[i] = Float(a * sin(0.7 * Double(i) + phi) + c) }
+            for i in 0..<count {
+                let u = (0.6180339887498949 * Double(i) + h).truncatingRemainder(dividingBy: 1)
+                p[i] = Float(a * (2 * u - 1) + c)
+            }
         }
         return Tensor(shape: shape, data: data)
     }
