@@ -113,10 +113,18 @@ public final class Evaluator: @unchecked Sendable {
         let headerLength = RawDataWriter.csv([]).utf8.count
         while next < total {
             let batch = Array(stimuli[next..<min(next + batchSize, total)])
-            let (images, hashes) = try decode(batch)
-            for (s, h) in zip(batch, hashes) { hasher.update(data: stimulusHashLine(s, fileHash: h)) }
             let probabilities: [[Float]]
-            do { probabilities = try model.classify(images) } catch {
+            do {
+                if let files = model as? any StimulusFileClassifier, files.readsFiles {
+                    // The model reads the files itself (external:…): hash them, do not decode them.
+                    for s in batch { hasher.update(data: stimulusHashLine(s, fileHash: try fileHash(s.url))) }
+                    probabilities = try files.classify(files: batch.map(\.url.absoluteURL))
+                } else {
+                    let (images, hashes) = try decode(batch)
+                    for (s, h) in zip(batch, hashes) { hasher.update(data: stimulusHashLine(s, fileHash: h)) }
+                    probabilities = try model.classify(images)
+                }
+            } catch let error as EvaluationError { throw error } catch {
                 throw EvaluationError.modelFailed(model: model.name, firstImage: batch[0].url.path, reason: "\(error)")
             }
             guard probabilities.count == batch.count else {

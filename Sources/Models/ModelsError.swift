@@ -18,6 +18,8 @@ public enum ModelsError: Error, CustomStringConvertible, Equatable {
     case unsupportedImage(index: Int, reason: String)
     /// Any other problem with a file the model reads.
     case invalidFile(file: String, reason: String)
+    /// An external model (`external:COMMAND`) that failed: the problem and the child's last stderr lines.
+    case external(command: String, reason: String, stderr: [String])
 
     public var description: String {
         switch self {
@@ -37,6 +39,10 @@ public enum ModelsError: Error, CustomStringConvertible, Equatable {
             return "image \(index) of the batch: \(reason)"
         case .invalidFile(let file, let reason):
             return "\(file): \(reason)"
+        case .external(let command, let reason, let stderr):
+            let tail = stderr.isEmpty ? "; its stderr was empty"
+                : "; its last stderr lines: " + stderr.map { "| " + $0 }.joined(separator: " ")
+            return "external model '\(command)': \(reason)\(tail)"
         }
     }
 }

@@ -14,6 +14,7 @@ struct BenchCommand: AsyncParsableCommand {
             BenchGenerateCommand.self,
             BenchMambaCommand.self,
             EfficientNetBenchCommand.self,
+            BenchExternalCommand.self,
         ]
     )
 }

