@@ -259,7 +259,12 @@ public final class ExternalModel: StimulusFileClassifier, @unchecked Sendable {
     /// under one of `keys`. Returns the flat values, the width and the key found.
     private static func answer(child: ExternalProcess, id: Int, rows: Int, keys: [String], width: Int?,
                                timeout: Double) throws -> ([Float], Int, String) {
-        let o = try object(try child.receive(timeout: timeout), child: child, what: "answer to batch \(id)")
+        let line = try child.receive(timeout: timeout)
+        if let a = ExternalAnswerParser.parse(line), a.id == id, keys.contains(a.key), a.rows == rows,
+           width == nil || a.width == width, a.width > 0, a.values.allSatisfy(\.isFinite) {
+            return (a.values, a.width, a.key)
+        }
+        let o = try object(line, child: child, what: "answer to batch \(id)")
         guard let got = int(o["id"]) else { throw child.failure("the answer to batch \(id) has no integer id: \(excerpt(o))") }
         if let message = o["error"] { throw child.failure("batch \(got): the model reported an error: \(message)") }
         guard got == id else { throw child.failure("answered batch \(got) while batch \(id) was expected") }
