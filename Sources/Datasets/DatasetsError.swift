@@ -32,6 +32,8 @@ public enum DatasetsError: Error, CustomStringConvertible, Equatable {
     case io(path: String, problem: String)
     /// An image could not be made (decode, distortion or encode failed).
     case render(file: String, problem: String)
+    /// A `--shard` value (or scheduler environment) that names no valid shard.
+    case badShard(spec: String, problem: String)
 
     public var description: String {
         switch self {
@@ -52,6 +54,7 @@ public enum DatasetsError: Error, CustomStringConvertible, Equatable {
         case let .badSource(path, problem): return "\(path): \(problem)"
         case let .io(path, problem): return "\(path): \(problem)"
         case let .render(file, problem): return "\(file): \(problem)"
+        case let .badShard(spec, problem): return "shard \(spec): \(problem)"
         }
     }
 }

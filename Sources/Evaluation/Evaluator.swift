@@ -1,4 +1,5 @@
 import Crypto
+import Datasets
 import Dispatch
 import Foundation
 import Imaging
@@ -48,17 +49,23 @@ public final class Evaluator: @unchecked Sendable {
         self.progress = progress
     }
 
-    /// The CSV this evaluator writes for `dataset`.
-    public func csvURL(dataset: String) -> URL {
-        outputDirectory.appendingPathComponent("raw-data/\(dataset)", isDirectory: true)
-            .appendingPathComponent(RawDataWriter.fileName(dataset: dataset, model: model.name))
+    /// The CSV this evaluator writes for `dataset`; a shard of a run writes `<csv>.shard-I-of-N` (not a `*.csv`,
+    /// so reports never read one shard as a whole run; `oodbench merge` joins them).
+    public func csvURL(dataset: String, shard: Shard = .whole) -> URL {
+        let name = RawDataWriter.fileName(dataset: dataset, model: model.name)
+        return outputDirectory.appendingPathComponent("raw-data/\(dataset)", isDirectory: true)
+            .appendingPathComponent(shard.isWhole ? name : name + "." + shard.tag)
     }
 
-    /// Evaluates `stimuli` (in the order given: trial 1, 2, …) as dataset `dataset`.
-    public func run(dataset: String, stimuli: [Stimulus]) throws -> DatasetResult {
-        let csv = csvURL(dataset: dataset)
+    /// Evaluates `stimuli` (in the order given: trial 1, 2, …) as dataset `dataset`; with a `shard`, only the
+    /// trials that shard owns (``Shard/owns(_:)``), keeping their trial numbers, and `stimuliSHA256` is still
+    /// the hash of the whole list (so that merge can check the shards saw the same dataset).
+    public func run(dataset: String, stimuli allStimuli: [Stimulus], shard: Shard = .whole) throws -> DatasetResult {
+        let csv = csvURL(dataset: dataset, shard: shard)
         let partial = csv.deletingLastPathComponent().appendingPathComponent("." + csv.lastPathComponent + ".partial")
-        let expected = stimuli.enumerated().map { i, s in row(trial: i + 1, stimulus: s, response: "") }
+        let positions = Array(shard.positions(of: allStimuli.count))
+        let stimuli = positions.map { allStimuli[$0] }
+        let expected = zip(positions, stimuli).map { i, s in row(trial: i + 1, stimulus: s, response: "") }
         let fm = FileManager.default
         do {
             try fm.createDirectory(at: csv.deletingLastPathComponent(), withIntermediateDirectories: true)
@@ -70,7 +77,7 @@ public final class Evaluator: @unchecked Sendable {
         if fm.fileExists(atPath: csv.path), let rows = try? RawDataReader.rows(of: csv), matches(rows, expected) {
             progress("\(dataset): \(csv.path) is complete (\(rows.count) rows), kept")
             return DatasetResult(dataset: dataset, csv: csv, images: stimuli.count,
-                                 stimuliSHA256: try stimuliHash(stimuli), csvSHA256: try fileHash(csv),
+                                 stimuliSHA256: try stimuliHash(allStimuli), csvSHA256: try fileHash(csv),
                                  seconds: 0, classified: 0, alreadyComplete: true)
         }
 
@@ -134,7 +141,7 @@ public final class Evaluator: @unchecked Sendable {
             var rows: [RawDataRow] = []
             for (i, p) in probabilities.enumerated() {
                 let response = try decision(p)
-                rows.append(row(trial: next + i + 1, stimulus: batch[i], response: response))
+                rows.append(row(trial: positions[next + i] + 1, stimulus: batch[i], response: response))
             }
             let lines = Data(RawDataWriter.csv(rows).utf8).dropFirst(headerLength)  // rows only, CRLF-terminated
             do { try handle.write(contentsOf: lines) } catch {
@@ -155,7 +162,8 @@ public final class Evaluator: @unchecked Sendable {
         }
         try? fm.removeItem(at: partial)
         return DatasetResult(dataset: dataset, csv: csv, images: total,
-                             stimuliSHA256: hasher.finalize().map { String(format: "%02x", $0) }.joined(),
+                             stimuliSHA256: shard.isWhole ? hasher.finalize().map { String(format: "%02x", $0) }.joined()
+                                 : try stimuliHash(allStimuli),
                              csvSHA256: try fileHash(csv), seconds: seconds, classified: classified,
                              alreadyComplete: false)
     }

@@ -36,9 +36,17 @@ public struct RunRecord: Codable, Sendable, Equatable {
         public var seconds: Double
         public var imagesPerSecond: Double?
         public var finished: String
+        /// `I/N` when this folder holds only shard I of N of the dataset's trials (`evaluate --shard`); nil for
+        /// a whole run. `images` then counts the shard's trials.
+        public var shard: String?
+        /// With `shard`: the whole dataset's number of images (what the merged CSV must hold).
+        public var datasetImages: Int?
 
         public init(name: String, stimuli: String, images: Int, subset: String?, stimuliSHA256: String, csv: String,
-                    csvSHA256: String, seconds: Double, imagesPerSecond: Double?, finished: String) {
+                    csvSHA256: String, seconds: Double, imagesPerSecond: Double?, finished: String,
+                    shard: String? = nil, datasetImages: Int? = nil) {
+            self.shard = shard
+            self.datasetImages = datasetImages
             self.name = name
             self.stimuli = stimuli
             self.images = images
@@ -53,7 +61,8 @@ public struct RunRecord: Codable, Sendable, Equatable {
 
         enum CodingKeys: String, CodingKey {
             case name, stimuli, images, subset, stimuliSHA256 = "stimuli_sha256", csv, csvSHA256 = "csv_sha256"
-            case seconds, imagesPerSecond = "images_per_second", finished
+            case seconds, imagesPerSecond = "images_per_second", finished, shard
+            case datasetImages = "dataset_images"
         }
     }
 

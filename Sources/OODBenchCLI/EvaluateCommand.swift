@@ -1,4 +1,5 @@
 import ArgumentParser
+import Datasets
 import Evaluation
 import Foundation
 import Inference
@@ -21,6 +22,10 @@ struct EvaluateCommand: AsyncParsableCommand {
           oodbench evaluate --dataset edge silhouette --out results/efficientnet-lite0
           oodbench evaluate --model efficientnet-lite0 --dataset cue-conflict edge silhouette --out results/e0 --batch 32
           oodbench evaluate --dataset contrast --stimuli datasets/contrast --out results/e0
+          oodbench evaluate --dataset edge silhouette --shard 0/4 --out results/e0-shard0   # then: oodbench merge
+        With --shard I/N (or --shard auto under Slurm arrays, Kubernetes Indexed Jobs, OODBENCH_SHARD), only the \
+        trials p with p mod N = I are evaluated, written as <csv>.shard-I-of-N and recorded in run.json; \
+        `oodbench merge` checks and joins the shards into the CSVs a single run writes.
         """
     )
 
@@ -44,6 +49,13 @@ struct EvaluateCommand: AsyncParsableCommand {
     @Option(help: "Threads decoding images.")
     var jobs: Int = 2
 
+    @Option(help: ArgumentHelp("Evaluate only shard I of N (0-based), or 'auto' from SLURM_ARRAY_TASK_ID/COUNT, "
+                               + "JOB_COMPLETION_INDEX (with --shard-count) or OODBENCH_SHARD.", valueName: "I/N|auto"))
+    var shard: String?
+
+    @Option(help: "Number of shards for --shard auto (a Kubernetes Indexed Job's completions).")
+    var shardCount: Int?
+
     func validate() throws {
         guard !datasets.isEmpty else { throw ValidationError("Name at least one dataset: --dataset edge silhouette") }
         guard batch >= 1 else { throw ValidationError("--batch must be at least 1.") }
@@ -54,6 +66,8 @@ struct EvaluateCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        let shard: Shard
+        do { shard = try Shard.resolve(self.shard, count: shardCount) } catch { throw ValidationError("\(error)") }
         let names = datasets == ["all"] ? OfflineMirror.textureShape.map(\.name) : datasets
         let model = try modelOptions.makeClassifier()
         var plan: [(name: String, folder: URL, fullCount: Int?)] = []
@@ -67,7 +81,7 @@ struct EvaluateCommand: AsyncParsableCommand {
         }
         let outURL = URL(fileURLWithPath: out, isDirectory: true)
         let results = try Self.evaluate(model: model, spec: modelOptions.model, plan: plan, out: outURL,
-                                        batch: batch, jobs: jobs)
+                                        batch: batch, jobs: jobs, shard: shard)
         for r in results {
             print(String(format: "%@\t%d images\taccuracy %.4f\t%@", r.dataset, r.images, r.accuracy, r.csv.path))
         }
@@ -85,7 +99,7 @@ struct EvaluateCommand: AsyncParsableCommand {
     /// Evaluates each planned dataset, recording run.json after each; shared with `demo`.
     static func evaluate(model: any ImageClassifier, spec: String,
                          plan: [(name: String, folder: URL, fullCount: Int?)],
-                         out: URL, batch: Int, jobs: Int) throws -> [Summary] {
+                         out: URL, batch: Int, jobs: Int, shard: Shard = .whole) throws -> [Summary] {
         do { try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true) } catch {
             throw CLIError("\(out.path): cannot create the output folder: \(error.localizedDescription)")
         }
@@ -102,7 +116,7 @@ struct EvaluateCommand: AsyncParsableCommand {
         var summaries: [Summary] = []
         for item in plan {
             let stimuli = try Stimulus.list(folder: item.folder)
-            let result = try evaluator.run(dataset: item.name, stimuli: stimuli)
+            let result = try evaluator.run(dataset: item.name, stimuli: stimuli, shard: shard)
             let subset = item.fullCount.flatMap { $0 > stimuli.count ? "subset, \(stimuli.count)/\($0)" : nil }
             let previous = record.datasets.first { $0.name == item.name }
             let seconds = result.alreadyComplete ? (previous?.seconds ?? 0) : result.seconds
@@ -114,7 +128,8 @@ struct EvaluateCommand: AsyncParsableCommand {
                 imagesPerSecond: result.classified > 0 && result.seconds > 0
                     ? Double(result.classified) / result.seconds : previous?.imagesPerSecond,
                 finished: result.alreadyComplete ? (previous?.finished ?? ISO8601DateFormatter().string(from: Date()))
-                    : ISO8601DateFormatter().string(from: Date())))
+                    : ISO8601DateFormatter().string(from: Date()),
+                shard: shard.isWhole ? nil : shard.description, datasetImages: shard.isWhole ? nil : stimuli.count))
             try record.write(to: runURL)
             let rows = try RawDataReader.rows(of: result.csv)
             let correct = rows.filter { $0.objectResponse == $0.category }.count

@@ -24,6 +24,10 @@ struct GenerateCommand: ParsableCommand {
           oodbench generate colour contrast --source photos/ --out stimuli/ --seed 1
           oodbench generate all --source ILSVRC2012/train --out stimuli/ --jobs 2
           oodbench generate uniform-noise --source photos/ --out /tmp/s --per-condition 1 --plan
+          oodbench generate contrast --source photos/ --out shared/stimuli --shard 1/4 --jobs 1
+        With --shard I/N (or --shard auto under Slurm arrays, Kubernetes Indexed Jobs, OODBENCH_SHARD) only the \
+        images p of each dataset's plan with p mod N = I are made; shards may share one OUT folder (each writes only \
+        its own files, atomically), and together they write exactly the files of one unsharded run.
         """
     )
 
@@ -51,6 +55,14 @@ struct GenerateCommand: ParsableCommand {
     @Flag(help: "Print the plan (file name, condition, seed, source) as tab-separated lines and make no images.")
     var plan = false
 
+    @Option(help: ArgumentHelp("Make only shard I of N (0-based) of each dataset's images, or 'auto' from "
+                               + "SLURM_ARRAY_TASK_ID/COUNT, JOB_COMPLETION_INDEX (with --shard-count) or OODBENCH_SHARD.",
+                               valueName: "I/N|auto"))
+    var shard: String?
+
+    @Option(help: "Number of shards for --shard auto (a Kubernetes Indexed Job's completions).")
+    var shardCount: Int?
+
     @Flag(help: "Read the human trial lists and data tables only from the mirror or cache, never from the network.")
     var offline = false
 
@@ -67,6 +79,8 @@ struct GenerateCommand: ParsableCommand {
     }
 
     func run() throws {
+        let shard: Shard
+        do { shard = try Shard.resolve(self.shard, count: shardCount) } catch { throw ValidationError("\(error)") }
         let specs = datasets.contains("all") ? Catalog.parametric : try datasets.map { try Catalog.require($0) }
         let sourceURL = URL(fileURLWithPath: source, isDirectory: true)
         let outURL = URL(fileURLWithPath: out, isDirectory: true)
@@ -91,7 +105,7 @@ struct GenerateCommand: ParsableCommand {
         }
         if plan {
             for (_, tasks) in plans {
-                for task in tasks { print("\(task.dataset)\t\(task.fileName)\t\(task.condition)\t\(task.seed)\t\(task.source.path)") }
+                for task in shard.select(tasks) { print("\(task.dataset)\t\(task.fileName)\t\(task.condition)\t\(task.seed)\t\(task.source.path)") }
             }
             return
         }
@@ -108,9 +122,9 @@ struct GenerateCommand: ParsableCommand {
                 progress.update("\(spec.name): \(p.done)/\(p.total) (\(p.kept) kept) \(String(format: "%.0f", rate)) img/s")
             }
             do {
-                let (written, kept) = try generator.run(tasks, out: outURL)
+                let (written, kept) = try generator.run(shard.select(tasks), out: outURL)
                 progress.finish()
-                print("\(spec.name): \(written) written, \(kept) kept → \(Generator.imageFolder(out: outURL, dataset: spec.name).path)")
+                print("\(spec.name)\(shard.isWhole ? "" : " shard \(shard)"): \(written) written, \(kept) kept → \(Generator.imageFolder(out: outURL, dataset: spec.name).path)")
             } catch {
                 progress.finish()
                 throw error

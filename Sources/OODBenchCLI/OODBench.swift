@@ -19,6 +19,7 @@ struct OODBench: AsyncParsableCommand {
             DatasetsCommand.self,
             GenerateCommand.self,
             EvaluateCommand.self,
+            MergeCommand.self,
             EmbedCommand.self,
             ReportCommand.self,
             DemoCommand.self,
