@@ -1,4 +1,5 @@
 import ArgumentParser
+import Evaluation
 import Foundation
 import Reports
 import Scoring
@@ -19,6 +20,7 @@ struct ReportCommand: AsyncParsableCommand {
           oodbench report ../shared/reference-data/model-vs-human/raw-data-models
           oodbench report runs/my-model --out reports/mine
           oodbench report runs/a runs/b --humans path/to/raw-data --out reports/ab
+          oodbench report runs/e0/shard-0 runs/e0/shard-1 --out reports/e0   # shards of evaluate --shard, merged first
         """
     )
 
@@ -39,7 +41,9 @@ struct ReportCommand: AsyncParsableCommand {
         let start = Date()
         let humansFolder = try humans.map { URL(fileURLWithPath: $0) } ?? Self.defaultHumanData()
         do {
-            let data = try RawDataSet.load(results: results.map { URL(fileURLWithPath: $0) }, humans: humansFolder)
+            let folders = try Self.mergingShards(results.map { URL(fileURLWithPath: $0) })
+            defer { for f in folders where f.lastPathComponent.hasPrefix("oodbench-report-merge-") { try? FileManager.default.removeItem(at: f) } }
+            let data = try RawDataSet.load(results: folders, humans: humansFolder)
             let result = Scorer.score(data)
             let written = try Report.write(result, inputs: data.files, toolVersion: OODBench.version,
                                            to: URL(fileURLWithPath: out))
@@ -55,6 +59,23 @@ struct ReportCommand: AsyncParsableCommand {
         } catch let error as ReportsError {
             throw CLIError(error.description)
         }
+    }
+
+    /// Folders of `evaluate --shard` runs (a run.json with shard entries) are merged (``ShardMerge``, same checks
+    /// as `oodbench merge`) into one temporary folder that takes their place.
+    static func mergingShards(_ folders: [URL]) throws -> [URL] {
+        let isShard = { (url: URL) in
+            RunRecord.read(url.appendingPathComponent("run.json"))?.datasets.contains { $0.shard != nil } ?? false
+        }
+        let shards = folders.filter(isShard)
+        guard !shards.isEmpty else { return folders }
+        let merged = FileManager.default.temporaryDirectory.appendingPathComponent("oodbench-report-merge-\(UUID().uuidString)")
+        do { try ShardMerge.merge(runs: shards, out: merged) } catch let error as ShardMergeError {
+            throw CLIError(error.description)
+        } catch let error as EvaluationError {
+            throw CLIError(error.description)
+        }
+        return folders.filter { !isShard($0) } + [merged]
     }
 
     /// The human raw data when `--humans` is not given: for now the offline mirror's

@@ -103,6 +103,18 @@ final class ShardingCLITests: XCTestCase {
             XCTAssertEqual(try files(merged.appendingPathComponent("raw-data")), whole, "N = \(n)")
         }
 
+        // report reads the shard folders directly (merged in memory): same tables as on the merged folder.
+        let fromShards = try EmbedCommandTests.run(["report"] + (0..<3).map { tmp.appendingPathComponent("n3/shard\($0)").path }
+                                                   + ["--out", tmp.appendingPathComponent("report-shards").path])
+        XCTAssertEqual(fromShards.status, 0, fromShards.stderr)
+        let fromMerged = try EmbedCommandTests.run(["report", tmp.appendingPathComponent("n3/merged").path,
+                                                    "--out", tmp.appendingPathComponent("report-merged").path])
+        XCTAssertEqual(fromMerged.status, 0, fromMerged.stderr)
+        for table in ["accuracy.csv", "consistency.csv"] {
+            XCTAssertEqual(try Data(contentsOf: tmp.appendingPathComponent("report-shards/\(table)")),
+                           try Data(contentsOf: tmp.appendingPathComponent("report-merged/\(table)")), table)
+        }
+
         // Refusals, each one line, nothing written.
         let three = (0..<3).map { tmp.appendingPathComponent("n3/shard\($0)").path }
         func refuse(_ folders: [String], _ message: String, file: StaticString = #filePath, line: UInt = #line) throws {
