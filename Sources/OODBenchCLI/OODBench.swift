@@ -9,8 +9,10 @@ struct OODBench: AsyncParsableCommand {
         commandName: "oodbench",
         abstract: "Out-of-distribution robustness and human-likeness of vision models (model-vs-human, natively).",
         discussion: """
-        Reproduces the benchmark of Geirhos et al. (model-vs-human): distorted datasets, native CLIP and
+        Reproduces the benchmark of Geirhos et al. (model-vs-human): distorted datasets, native CLIP and \
         CLIP-Mamba inference, scoring against the human laboratory data, and a self-contained HTML report.
+
+        Start with `oodbench demo`; the data come from $OODBENCH_MIRROR or the verified cache.
         """,
         version: version,
         subcommands: [
