@@ -13,26 +13,12 @@ final class DistortCommandTests: XCTestCase {
     }
 
     private func oodbench(_ arguments: [String]) throws -> Run {
-        let binary = Mirror.oodbenchBinary
-        guard FileManager.default.isExecutableFile(atPath: binary.path) else {
-            XCTFail("\(binary.path) is not built (swift build)")
+        guard Mirror.oodbenchIsBuilt else {
+            XCTFail("\(Mirror.oodbenchBinary.path) is not built (swift build)")
             throw XCTSkip("no binary")
         }
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        var environment = ProcessInfo.processInfo.environment
-        environment["OODBENCH_MIRROR"] = Mirror.root.path
-        process.environment = environment
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                   stderr: String(decoding: errData, as: UTF8.self))
+        let run = try Mirror.runOODBench(arguments)
+        return Run(status: run.status, stdout: run.stdout, stderr: run.stderr)
     }
 
     private var work: URL!

@@ -7,20 +7,11 @@ import XCTest
 /// is refused with one line and no output.
 final class EidolonCommandTests: XCTestCase {
     private func run(_ arguments: [String]) throws -> (status: Int32, stderr: String) {
-        let binary = Mirror.oodbenchBinary
-        guard FileManager.default.isExecutableFile(atPath: binary.path) else {
-            throw XCTSkip("\(binary.path) is not built (swift build)")
+        guard Mirror.oodbenchIsBuilt else {
+            throw XCTSkip("\(Mirror.oodbenchBinary.path) is not built (swift build)")
         }
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        let err = Pipe()
-        process.standardError = err
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let data = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        let run = try Mirror.runOODBench(arguments)
+        return (run.status, run.stderr)
     }
 
     func testSeededEidolonEqualsTheGoldenAndNonSquareIsRefused() throws {

@@ -9,23 +9,9 @@ final class EmbedCommandTests: XCTestCase {
     }
 
     static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let binary = Mirror.oodbenchBinary
-        guard FileManager.default.isExecutableFile(atPath: binary.path) else { throw XCTSkip("oodbench not built at \(binary.path)") }
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        var env = ProcessInfo.processInfo.environment
-        env["OODBENCH_MIRROR"] = Mirror.root.path
-        for (k, v) in environment { env[k] = v }
-        process.environment = env
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+        guard Mirror.oodbenchIsBuilt else { throw XCTSkip("oodbench not built at \(Mirror.oodbenchBinary.path)") }
+        let run = try Mirror.runOODBench(arguments, environment: environment)
+        return (run.status, run.stdout, run.stderr)
     }
 
     var models: URL { Mirror.url("clip-fixtures/models") }

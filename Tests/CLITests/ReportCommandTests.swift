@@ -5,22 +5,9 @@ import XCTest
 /// `oodbench report`, run as a user runs it.
 final class ReportCommandTests: XCTestCase {
     func run(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let binary = Mirror.oodbenchBinary
-        guard FileManager.default.isExecutableFile(atPath: binary.path) else { throw XCTSkip("oodbench not built at \(binary.path)") }
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        var env = ProcessInfo.processInfo.environment
-        env["OODBENCH_MIRROR"] = Mirror.root.path
-        process.environment = env
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+        guard Mirror.oodbenchIsBuilt else { throw XCTSkip("oodbench not built at \(Mirror.oodbenchBinary.path)") }
+        let run = try Mirror.runOODBench(arguments, environment: [:])
+        return (run.status, run.stdout, run.stderr)
     }
 
     /// A results folder in the `<dataset>/*.csv` layout and a humans folder in the `raw-data/<dataset>/` layout.
