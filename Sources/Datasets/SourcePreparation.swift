@@ -9,7 +9,7 @@ enum SourcePreparation {
     static let resizeTo = 256
 
     static func prepare(_ image: Image8) -> Image8 {
-        var rgb = toRGB(image)
+        var rgb = image.convertedToRGB()
         if rgb.width == side && rgb.height == side { return rgb }
         let (w, h) = (rgb.width, rgb.height)
         let (newW, newH): (Int, Int) = w <= h
@@ -25,24 +25,6 @@ enum SourcePreparation {
             for x in 0..<(side * 3) { out[y * side * 3 + x] = rgb.samples[src + x] }
         }
         return Image8(channels: 3, height: side, width: side, samples: out)
-    }
-
-    static func toRGB(_ image: Image8) -> Image8 {
-        let c = image.channels
-        if c == 3 { return image }
-        let n = image.width * image.height
-        var samples = [UInt8](repeating: 0, count: n * 3)
-        for i in 0..<n {
-            if c >= 3 {
-                samples[3 * i] = image.samples[c * i]
-                samples[3 * i + 1] = image.samples[c * i + 1]
-                samples[3 * i + 2] = image.samples[c * i + 2]
-            } else {
-                let v = image.samples[c * i]
-                samples[3 * i] = v; samples[3 * i + 1] = v; samples[3 * i + 2] = v
-            }
-        }
-        return Image8(channels: 3, height: image.height, width: image.width, samples: samples)
     }
 
     /// Pillow's `Image.resize(size, BILINEAR)` (Imaging's bit-exact port of Pillow's resampler).

@@ -45,20 +45,7 @@ public final class Distorter {
         case 3:
             return image
         case 1, 2, 4:
-            let n = image.width * image.height
-            let c = image.channels
-            var samples = [UInt8](repeating: 0, count: 3 * n)
-            for i in 0..<n {
-                if c >= 3 {
-                    samples[3 * i] = image.samples[c * i]
-                    samples[3 * i + 1] = image.samples[c * i + 1]
-                    samples[3 * i + 2] = image.samples[c * i + 2]
-                } else {
-                    let v = image.samples[c * i]
-                    samples[3 * i] = v; samples[3 * i + 1] = v; samples[3 * i + 2] = v
-                }
-            }
-            return Image8(channels: 3, height: image.height, width: image.width, samples: samples)
+            return image.convertedToRGB()
         default:
             throw DistortionsError.unsupportedImage(distortion: distortion,
                                                     reason: "\(image.channels) channels (expected 1 to 4)")
