@@ -21,13 +21,15 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         // libpng/libjpeg report errors by longjmp, which Swift cannot catch: the calls live in this C shim.
         .target(name: "CImagingShims", dependencies: ["CPNG", "CJPEG"]),
+        // Hot numeric loops in C with an AVX2+FMA path chosen at run time (Swift here compiles for SSE2 only).
+        .target(name: "CKernels"),
         // zlib for .tar.gz extraction (ZIPFoundation already owns the module name CZlib).
         .systemLibrary(name: "CZlibSystem", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
         // MARK: Pipeline modules (see ../shared/ARCHITECTURE.md)
-        .target(name: "Imaging", dependencies: ["CImagingShims"]),
+        .target(name: "Imaging", dependencies: ["CImagingShims", "CKernels"]),
         .target(name: "Distortions", dependencies: [
-            "Imaging", "CFFTW",
+            "Imaging", "CFFTW", "CKernels",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "Datasets", dependencies: [
@@ -35,7 +37,7 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "Inference", dependencies: [
-            "COpenBLAS",
+            "COpenBLAS", "CKernels",
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
         .target(name: "Models", dependencies: [
