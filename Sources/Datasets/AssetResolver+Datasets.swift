@@ -127,7 +127,7 @@ extension AssetResolver {
         let digest = try FileDigest.of(archive)
         let scratch = datasets.appendingPathComponent(".extract-\(spec.name)", isDirectory: true)
         try? fm.removeItem(at: scratch)
-        try TarExtractor.extract(archive, into: scratch)
+        try ArchiveExtractor.extract(archive, into: scratch)
         // The archives unpack to `<name>/dnn/session-1/…`; accept one rooted at `dnn/` too.
         var extracted = scratch.appendingPathComponent(spec.name)
         if !fm.fileExists(atPath: extracted.path) { extracted = scratch }
