@@ -1,51 +1,18 @@
 import Foundation
 
 /// The CLIP text cleaning of specs/clip.md §2.3 (OpenAI / open_clip "lower" cleaning):
-/// ftfy-lite, `html.unescape` twice, strip, whitespace collapse, Python-style lower-casing.
-///
-/// ftfy-lite covers what `ftfy.fix_text` changes in ordinary text: NFC, curly quotes → straight, Latin
-/// ligatures expanded, full-width ASCII and the ideographic space folded, CRLF/U+2028 → "\n", control
-/// characters removed. Mojibake repair ("Ã©" → "é") is NOT implemented (a heuristic re-decoding in ftfy); the
-/// OODBench prompts and class names are plain ASCII, for which the whole step is the identity.
+/// `ftfy.fix_text` (the `Ftfy` port, mojibake repair included), `html.unescape` twice, strip, whitespace collapse,
+/// Python-style lower-casing.
 public enum TextCleaner {
     /// Full cleaning for the OpenAI/open_clip tokenizers.
     public static func clean(_ text: String) -> String {
-        var s = ftfyLite(text)
+        var s = Ftfy.fixText(text)
         s = htmlUnescape(htmlUnescape(s))
         s = collapseWhitespace(s)
         return pythonLower(s)
     }
 
-    /// The ftfy subset described on the type.
-    public static func ftfyLite(_ text: String) -> String {
-        let nfc = text.precomposedStringWithCanonicalMapping
-        var out = String.UnicodeScalarView()
-        var previousCR = false
-        for u in nfc.unicodeScalars {
-            let v = u.value
-            defer { previousCR = v == 0x0D }
-            switch v {
-            case 0x2018, 0x2019, 0x201A, 0x201B: out.append("'")
-            case 0x201C, 0x201D, 0x201E, 0x201F: out.append("\"")
-            case 0xFB00: out.append(contentsOf: "ff".unicodeScalars)
-            case 0xFB01: out.append(contentsOf: "fi".unicodeScalars)
-            case 0xFB02: out.append(contentsOf: "fl".unicodeScalars)
-            case 0xFB03: out.append(contentsOf: "ffi".unicodeScalars)
-            case 0xFB04: out.append(contentsOf: "ffl".unicodeScalars)
-            case 0xFB05, 0xFB06: out.append(contentsOf: "st".unicodeScalars)
-            case 0xFF01...0xFF5E: out.append(Unicode.Scalar(v - 0xFF01 + 0x21)!)
-            case 0x3000: out.append(" ")
-            case 0x0A: if !previousCR { out.append("\n") }
-            case 0x0D, 0x2028, 0x2029: out.append("\n")
-            case 0x09, 0x0C: out.append(u)
-            case 0x00...0x1F, 0x7F, 0x80...0x9F: continue
-            default: out.append(u)
-            }
-        }
-        return String(out)
-    }
-
-    private static let named: [String: String] = {
+    static let named: [String: String] = {
         var table: [String: String] = [:]
         for line in HTMLEntityTable.named.split(separator: "\n") {
             let parts = line.split(separator: "\t")

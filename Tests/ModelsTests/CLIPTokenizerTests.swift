@@ -42,23 +42,20 @@ final class CLIPTokenizerTests: XCTestCase {
         XCTAssertEqual(t.encode("café"), [15304])
     }
 
-    /// Every fixture string: ids exact against OpenAI (where ftfy-lite covers what ftfy does) and open_clip.
+    /// Every fixture string: ids exact against OpenAI and open_clip (ftfy's mojibake repair included).
     func testFixtureRowsExact() throws {
         let oa = try Self.tokenizer(.openai), oc = try Self.tokenizer(.openClip)
         var checked = 0
         for e in try entries() {
-            let mojibake = e.text.contains("Ã")  // ftfy's mojibake repair is out of scope (spec §2.3)
-            let expectOpenAI = mojibake ? e.openai_nfc_instead_of_ftfy : e.openai
             let (rowA, truncA) = oa.tokenize(e.text)
-            XCTAssertEqual(rowA, expectOpenAI, "openai: \(e.text.debugDescription)")
+            XCTAssertEqual(rowA, e.openai, "openai: \(e.text.debugDescription)")
             XCTAssertEqual(truncA, e.openai_truncated, e.text)
-            if !mojibake {
-                XCTAssertEqual(TextCleaner.clean(e.text), e.cleaned_openai, e.text.debugDescription)
-                XCTAssertEqual(oc.tokenize(e.text).ids, e.open_clip, "open_clip: \(e.text.debugDescription)")
-            }
+            XCTAssertEqual(TextCleaner.clean(e.text), e.cleaned_openai, e.text.debugDescription)
+            XCTAssertEqual(oc.tokenize(e.text).ids, e.open_clip, "open_clip: \(e.text.debugDescription)")
             checked += 1
         }
         XCTAssertEqual(checked, 31)
+        XCTAssertTrue(try entries().contains { $0.text.contains("Ã") && $0.ftfy_matters && $0.openai != $0.openai_nfc_instead_of_ftfy })
     }
 
     func testHTMLUnescapeLikePython() {
