@@ -1,21 +1,34 @@
+import Datasets
 import Foundation
 import Models
 
 /// Where the CLIP commands find their data: the BPE vocabulary, model-vs-human's class names and templates
 /// (offline mirror: `openai-clip/`, `model-vs-human/`), and the zero-shot head cache.
 enum CLIPResources {
-    /// `explicit`, else an HF folder's `merges.txt`, else the mirror's `openai-clip/bpe_simple_vocab_16e6.txt.gz`.
+    /// `explicit`, else an HF folder's `merges.txt`, else the pinned `bpe_simple_vocab_16e6.txt.gz` of the datasets
+    /// manifest's `clip-bpe-vocab` group (offline mirror `openai-clip/`, then the cache, then a verified download).
     static func vocabulary(explicit: String?, spec: CLIPModelSpec?) throws -> URL {
         if let explicit { return URL(fileURLWithPath: explicit) }
         if let spec {
             let merges = URL(fileURLWithPath: spec.source).appendingPathComponent("merges.txt")
             if FileManager.default.fileExists(atPath: merges.path) { return merges }
         }
-        if let root = OfflineMirror.root() ?? mirrorFromEnvironment() {
-            let url = root.appendingPathComponent("openai-clip/bpe_simple_vocab_16e6.txt.gz")
-            if FileManager.default.fileExists(atPath: url.path) { return url }
+        return try pinnedVocabulary()
+    }
+
+    static let vocabularyGroup = "clip-bpe-vocab"
+    static let vocabularyFile = "bpe_simple_vocab_16e6.txt.gz"
+
+    /// The CLIP vocabulary through `AssetResolver` (sha256-checked). The resolver's mirror is `$OODBENCH_MIRROR`, else
+    /// the mirror `OfflineMirror` finds beside the checkout or the executable.
+    static func pinnedVocabulary() throws -> URL {
+        var environment = ProcessInfo.processInfo.environment
+        if (environment["OODBENCH_MIRROR"] ?? "").isEmpty, let root = OfflineMirror.root() { environment["OODBENCH_MIRROR"] = root.path }
+        do {
+            return try AssetResolver.fromEnvironment(environment: environment).file(group: vocabularyGroup, path: vocabularyFile)
+        } catch {
+            throw CLIError("CLIP vocabulary: \(error) (pass --vocab bpe_simple_vocab_16e6.txt.gz, or set OODBENCH_MIRROR)")
         }
-        throw CLIError("CLIP vocabulary not found: pass --vocab bpe_simple_vocab_16e6.txt.gz or set OODBENCH_MIRROR")
     }
 
     static func mirrorFromEnvironment() -> URL? {

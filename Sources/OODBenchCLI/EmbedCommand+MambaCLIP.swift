@@ -19,8 +19,7 @@ extension EmbedCommand {
         var entries: [String] = []
         var width = features ? clip.featureWidth : (clip.embedDim ?? 0)
         if !texts.isEmpty {
-            guard let root = OfflineMirror.root() else { throw CLIError("offline mirror not found (CLIP vocabulary): set OODBENCH_MIRROR") }
-            let vocabURL = vocab.map { URL(fileURLWithPath: $0) } ?? root.appendingPathComponent("openai-clip/bpe_simple_vocab_16e6.txt.gz")
+            let vocabURL = try vocab.map { URL(fileURLWithPath: $0) } ?? CLIPResources.pinnedVocabulary()
             let tokenizer = MambaCLIPTokenizer(base: try CLIPTokenizer(vocabulary: vocabURL, variant: .openai))
             let rows = texts.map(tokenizer.tokenize)
             let feats = try clip.encodeTexts(rows)

@@ -36,7 +36,7 @@ struct EmbedCommand: ParsableCommand {
     @Flag(help: "Also print token ids and the sha256 of each image's 8-bit preprocessed crop.")
     var tokens = false
 
-    @Option(help: ArgumentHelp("The BPE vocabulary (default: an HF folder's merges.txt or the mirror's copy).", valueName: "file"))
+    @Option(help: ArgumentHelp("The BPE vocabulary (default: an HF folder's merges.txt, else the manifest-pinned file from the mirror or the cache).", valueName: "file"))
     var vocab: String?
 
     @Option(help: "Images per image-tower call.")

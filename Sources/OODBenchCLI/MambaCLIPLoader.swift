@@ -22,7 +22,7 @@ enum MambaCLIPLoader {
         FileHandle.standardError.write(Data("loading \(weights.lastPathComponent) as \(archName) (EMA weights)\n".utf8))
         let model = try MambaCLIPModel(architecture: arch, url: weights, half: .ema, textHeads: heads)
         let tokenizer = MambaCLIPTokenizer(base: try CLIPTokenizer(
-            vocabulary: root.appendingPathComponent("openai-clip/bpe_simple_vocab_16e6.txt.gz"), variant: .openai))
+            vocabulary: CLIPResources.pinnedVocabulary(), variant: .openai))
         func json(_ path: String) throws -> [String: Any] {
             let url = root.appendingPathComponent(path)
             guard let d = try? Data(contentsOf: url), let o = try? JSONSerialization.jsonObject(with: d) as? [String: Any] else {

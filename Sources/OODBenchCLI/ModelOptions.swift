@@ -26,7 +26,7 @@ struct ModelOptions: ParsableArguments {
         valueName: "name"))
     var zeroShotProtocol: String = ZeroShotProtocol.imagenet1000.rawValue
 
-    @Option(help: ArgumentHelp("CLIP only: the BPE vocabulary (default: the mirror's openai-clip/bpe_simple_vocab_16e6.txt.gz).",
+    @Option(help: ArgumentHelp("CLIP only: the BPE vocabulary (default: the manifest-pinned bpe_simple_vocab_16e6.txt.gz, from the mirror or the cache).",
                                valueName: "file"))
     var vocab: String?
 
