@@ -7,8 +7,8 @@ import Imaging
 /// `classify` applies the §3.1 transform to each image (Pillow-exact bicubic resize of the shorter side,
 /// centre crop, OpenAI mean/std), encodes the batch with the image tower and returns the softmax over the
 /// head's classes: 1000 ImageNet classes (`imagenet1000`, model-vs-human's protocol) or the 16 categories
-/// (`direct16`, a different protocol). Images arrive decoded, so palette sources are taken as RGB (Pillow would
-/// resize them with NEAREST; `oodbench embed` handles them from the file).
+/// (`direct16`, a different protocol). Images are converted to RGB before the resize, as model-vs-human's loader
+/// does (`CLIPPreprocessing.evaluationCrop`); `oodbench embed` applies open_clip's transform to the raw file instead.
 public struct CLIPClassifier: ImageClassifier {
     public let name: String
     public let model: CLIPModel
@@ -19,7 +19,7 @@ public struct CLIPClassifier: ImageClassifier {
     public var labelSpace: LabelSpace { zeroShotProtocol.labelSpace }
 
     public var preprocessing: String {
-        "resize shorter side to \(model.imageSize) with Pillow BICUBIC (long side int(R*long/short)), centre crop "
+        "convert to RGB, resize shorter side to \(model.imageSize) with Pillow BICUBIC (long side int(R*long/short)), centre crop "
             + "\(model.imageSize) at round-half-even offsets, RGB, (x/255 - mean)/std with OpenAI mean "
             + "(0.48145466, 0.4578275, 0.40821073) and std (0.26862954, 0.26130258, 0.27577711)"
     }
@@ -37,7 +37,7 @@ public struct CLIPClassifier: ImageClassifier {
             guard image.width > 0, image.height > 0, (1...4).contains(image.channels) else {
                 throw ModelsError.unsupportedImage(index: i, reason: "\(image.channels) channels")
             }
-            pixels += CLIPPreprocessing.normalise(CLIPPreprocessing.crop(image, resolution: r))
+            pixels += CLIPPreprocessing.normalise(CLIPPreprocessing.evaluationCrop(image, resolution: r))
         }
         let probs = head.probabilities(imageFeatures: model.encodeImages(pixels, count: images.count), count: images.count)
         let k = head.classCount

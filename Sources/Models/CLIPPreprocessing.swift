@@ -32,6 +32,14 @@ public enum CLIPPreprocessing {
                                width: r, height: r).convertedToRGB()
     }
 
+    /// The crop `oodbench evaluate` uses: model-vs-human loads every stimulus with torchvision's `pil_loader`
+    /// (`Image.open(path).convert("RGB")`) before any model transform, so palette sources are expanded and RGBA/LA
+    /// sources lose their alpha BEFORE the bicubic resize — unlike `crop` on a raw file (open_clip's transform on an
+    /// unconverted image: NEAREST for palette, premultiplied resize for RGBA), which `oodbench embed` uses.
+    public static func evaluationCrop(_ image: Image8, resolution r: Int) -> Image8 {
+        crop(image.convertedToRGB(), resolution: r)
+    }
+
     /// Whether Pillow would resize this source with NEAREST whatever the filter (palette "P" or bilevel "1").
     public static func needsNearest(_ source: ImageSourceInfo) -> Bool {
         source.isPalette || (source.format == .png && source.bitDepth == 1 && !source.isPalette)

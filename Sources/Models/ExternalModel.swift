@@ -184,7 +184,7 @@ public final class ExternalModel: StimulusFileClassifier, @unchecked Sendable {
             guard image.width > 0, image.height > 0, (1...4).contains(image.channels) else {
                 throw ModelsError.unsupportedImage(index: n, reason: "\(image.channels) channels")
             }
-            let rgb = CLIPPreprocessing.crop(image, resolution: size)
+            let rgb = CLIPPreprocessing.evaluationCrop(image, resolution: size)
             for c in 0..<3 {
                 let m = mean[c], s = std[c], base = n * per + c * plane
                 for i in 0..<plane { tensor[base + i] = (Float(rgb.samples[i * 3 + c]) / 255 - m) / s }

@@ -80,7 +80,7 @@ struct BenchExternalCommand: ParsableCommand {
         func classify(files: [URL]) throws -> [[Float]] { rows(files.count) }
         func classify(_ images: [Image8]) throws -> [[Float]] {
             // Same preprocessing work as the external tensor path, so only the protocol differs.
-            for image in images { _ = CLIPPreprocessing.normalise(CLIPPreprocessing.crop(image, resolution: tensorSize)) }
+            for image in images { _ = CLIPPreprocessing.normalise(CLIPPreprocessing.evaluationCrop(image, resolution: tensorSize)) }
             return rows(images.count)
         }
         func rows(_ n: Int) -> [[Float]] {
