@@ -21,6 +21,13 @@ def log(*a):
     print(*a, file=sys.stderr, flush=True)
 
 
+def load(path):
+    """A stimulus as model-vs-human's loader reads it (torchvision's pil_loader): converted to RGB before any
+    transform, so palette images are not resized with NEAREST and RGBA loses its alpha before the resize."""
+    with open(path, "rb") as f:
+        return Image.open(f).convert("RGB")
+
+
 def fixture_config(cfg):
     """clip-fixtures' flat config → open_clip's model config."""
     vision = {"image_size": cfg["image_size"]}
@@ -60,7 +67,8 @@ def main():
     size = model.visual.image_size
     size = size[0] if isinstance(size, (tuple, list)) else size
     tag = os.path.splitext(os.path.basename(a.pretrained))[0] if a.pretrained else "random"
-    name = a.name or ("open-clip_" + a.arch.split("/")[-1].removesuffix(".json") + "_" + tag).replace(" ", "-")
+    stem = a.arch.split("/")[-1].removesuffix(".json")
+    name = a.name or ("open-clip_" + stem + ("" if tag == stem else "_" + tag)).replace(" ", "-")
     mean = list(getattr(model.visual, "image_mean", None) or open_clip.OPENAI_DATASET_MEAN)
     std = list(getattr(model.visual, "image_std", None) or open_clip.OPENAI_DATASET_STD)
     hello = {"oodbench_protocol": 1, "model": name, "label_space": "embeddings",
@@ -77,7 +85,7 @@ def main():
                 if req["type"] == "embed_texts":
                     out = model.encode_text(tokenizer(req["texts"]).to(a.device))
                 elif "paths" in req:
-                    x = torch.stack([preprocess(Image.open(p)) for p in req["paths"]]).to(a.device)
+                    x = torch.stack([preprocess(load(p)) for p in req["paths"]]).to(a.device)
                     out = model.encode_image(x)
                 else:
                     t = req["tensor"]
