@@ -1,4 +1,5 @@
 import Foundation
+import Imaging
 
 /// The state of one pinned file, as `datasets verify` reports it.
 public enum FileState: Sendable, Equatable {
@@ -96,8 +97,15 @@ extension AssetResolver {
             }
             if let local = try localCopy(asset, in: group), local != target {
                 try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
-                do { try FileManager.default.copyItem(at: local, to: target) } catch {
-                    throw DatasetsError.io(path: target.path, problem: "cannot copy from the mirror")
+                // Copied under a hidden name, then renamed: a killed copy never leaves a partial file in place.
+                let temp = Downloader.partialURL(for: target)
+                try? FileManager.default.removeItem(at: temp)
+                do {
+                    try FileManager.default.copyItem(at: local, to: temp)
+                    try FileManager.default.moveItem(at: temp, to: target)
+                } catch {
+                    try? FileManager.default.removeItem(at: temp)
+                    throw DatasetsError.io(path: target.path, problem: "cannot copy from the mirror: \(ImagingError.reason(for: error))")
                 }
             } else {
                 try download(asset, to: target, name: "\(group.name)/\(asset.path)")

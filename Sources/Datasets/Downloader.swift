@@ -1,4 +1,5 @@
 import Foundation
+import Imaging
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -15,9 +16,11 @@ public struct TransferProgress: Sendable {
 
 /// HTTP(S) downloads with resume (HTTP Range), sha256 verification and atomic placement.
 ///
-/// A transfer writes `<destination>.partial`; when it is cut short the partial file stays, and the next attempt asks
-/// for the rest with `Range: bytes=<have>-` (a server answering 200 instead of 206 restarts it from zero). Only a file
-/// whose size and sha256 match is renamed to `destination`; a mismatching one is deleted and reported.
+/// A transfer writes a hidden `.<name>.partial` beside `destination` (a dot name: nothing listing the folder takes it
+/// for a finished file); when it is cut short or the process is killed the partial file stays, and the next attempt
+/// or run asks for the rest with `Range: bytes=<have>-` (a server answering 200 instead of 206 restarts it from
+/// zero). Only a file whose size and sha256 match is renamed to `destination`; a mismatching one is deleted and
+/// reported.
 struct Downloader: Sendable {
     /// Attempts per file; each retry resumes from what is on disk.
     var attempts = 3
@@ -33,12 +36,13 @@ struct Downloader: Sendable {
         } catch {
             throw DatasetsError.io(path: destination.deletingLastPathComponent().path, problem: "cannot create folder")
         }
-        let partial = URL(fileURLWithPath: destination.path + ".partial")
+        let partial = Self.partialURL(for: destination)
         var lastError: DatasetsError = .download(url: url.absoluteString, problem: "no attempt made")
         for _ in 0..<max(1, attempts) {
             do {
                 try transfer(url, into: partial, name: name, expected: size)
             } catch let error as DatasetsError {
+                if case .io = error { throw error }  // cannot write here (full disk): retrying does not help
                 lastError = error
                 continue  // the partial file stays; the next attempt resumes
             }
@@ -66,6 +70,11 @@ struct Downloader: Sendable {
             return
         }
         throw lastError
+    }
+
+    /// Where the unfinished transfer of `destination` is kept: `.<name>.partial` in the same folder.
+    static func partialURL(for destination: URL) -> URL {
+        destination.deletingLastPathComponent().appendingPathComponent("." + destination.lastPathComponent + ".partial")
     }
 
     private func currentSize(_ url: URL) -> Int64 {
@@ -100,6 +109,7 @@ struct Downloader: Sendable {
         task.done.wait()
         session.finishTasksAndInvalidate()
         try? handle.close()
+        if let reason = task.writeFailure { throw DatasetsError.io(path: partial.path, problem: "cannot write: \(reason)") }
         if let failure = task.failure { throw DatasetsError.download(url: url.absoluteString, problem: failure) }
     }
 }
@@ -114,6 +124,8 @@ private final class TransferTask: NSObject, URLSessionDataDelegate, @unchecked S
     let done = DispatchSemaphore(value: 0)
     var received: Int64
     var failure: String?
+    /// Why writing to the partial file failed (then the transfer is cancelled and not retried).
+    var writeFailure: String?
     var lastReport = Date.distantPast
 
     init(handle: FileHandle, offset: Int64, name: String, expected: Int64?, progress: (@Sendable (TransferProgress) -> Void)?) {
@@ -129,10 +141,18 @@ private final class TransferTask: NSObject, URLSessionDataDelegate, @unchecked S
         let status = (response as? HTTPURLResponse)?.statusCode ?? 0
         switch status {
         case 206:
-            handle.seekToEndOfFile()
+            do { try handle.seekToEnd() } catch {
+                writeFailure = ImagingError.reason(for: error)
+                completionHandler(.cancel)
+                return
+            }
         case 200:
             // The server ignored the Range request (or none was sent): start from zero.
-            handle.truncateFile(atOffset: 0)
+            do { try handle.truncate(atOffset: 0) } catch {
+                writeFailure = ImagingError.reason(for: error)
+                completionHandler(.cancel)
+                return
+            }
             received = 0
         default:
             failure = "HTTP status \(status)"
@@ -143,8 +163,13 @@ private final class TransferTask: NSObject, URLSessionDataDelegate, @unchecked S
     }
 
     func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
-        guard failure == nil else { return }
-        handle.write(data)
+        guard failure == nil, writeFailure == nil else { return }
+        do { try handle.write(contentsOf: data) } catch {
+            // A full disk, a file-size limit: no retry helps; the partial file keeps what was written.
+            writeFailure = ImagingError.reason(for: error)
+            dataTask.cancel()
+            return
+        }
         received += Int64(data.count)
         let now = Date()
         if let progress, now.timeIntervalSince(lastReport) >= 0.25 {
@@ -154,7 +179,7 @@ private final class TransferTask: NSObject, URLSessionDataDelegate, @unchecked S
     }
 
     func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: Error?) {
-        if let error, failure == nil { failure = error.localizedDescription }
+        if let error, failure == nil, writeFailure == nil { failure = error.localizedDescription }
         progress?(TransferProgress(name: name, received: received, total: expected))
         done.signal()
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Imaging
 
 /// `<out>/<dataset>/generation.json`: what a generated folder was made from. A resumed run must ask for the same
 /// seed, layout and counts, or the kept files and the new ones would not belong together.
@@ -39,7 +40,7 @@ public struct GenerationRecord: Codable, Sendable, Equatable {
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             try encoder.encode(self).write(to: url, options: .atomic)
         } catch {
-            throw DatasetsError.io(path: url.path, problem: "cannot write: \(error.localizedDescription)")
+            throw DatasetsError.io(path: url.path, problem: "cannot write: \(ImagingError.reason(for: error))")
         }
     }
 }

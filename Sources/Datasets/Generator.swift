@@ -1,4 +1,5 @@
 import Foundation
+import Imaging
 
 /// Makes the bytes of one stimulus file (an 8-bit RGB PNG) for a task. Implementations must be pure functions of
 /// the task (source bytes, condition, seed), so that output never depends on scheduling.
@@ -64,7 +65,7 @@ public struct Generator: Sendable {
                     do {
                         let bytes = try renderer.render(task)
                         do { try bytes.write(to: target, options: .atomic) } catch {
-                            throw DatasetsError.io(path: target.path, problem: "cannot write: \(error.localizedDescription)")
+                            throw DatasetsError.io(path: target.path, problem: "cannot write: \(ImagingError.reason(for: error))")
                         }
                         state.finish(kept: false, progress: progress)
                     } catch let error as DatasetsError {

@@ -70,11 +70,12 @@ public final class Evaluator: @unchecked Sendable {
         do {
             try fm.createDirectory(at: csv.deletingLastPathComponent(), withIntermediateDirectories: true)
         } catch {
-            throw EvaluationError.unwritable(path: csv.deletingLastPathComponent().path, reason: error.localizedDescription)
+            throw EvaluationError.unwritable(path: csv.deletingLastPathComponent().path, reason: ImagingError.reason(for: error))
         }
 
         // 1. A complete CSV for exactly these stimuli is kept.
         if fm.fileExists(atPath: csv.path), let rows = try? RawDataReader.rows(of: csv), matches(rows, expected) {
+            try? fm.removeItem(at: partial)  // left behind when a run was killed between the rename and this removal
             progress("\(dataset): \(csv.path) is complete (\(rows.count) rows), kept")
             return DatasetResult(dataset: dataset, csv: csv, images: stimuli.count,
                                  stimuliSHA256: try stimuliHash(allStimuli), csvSHA256: try fileHash(csv),
@@ -82,23 +83,27 @@ public final class Evaluator: @unchecked Sendable {
         }
 
         // 2. Continue from a partial file whose rows are a prefix of the expected ones.
+        //    A torn last line (a write cut short by a full disk or a crash) is dropped first; of the rest, the
+        //    longest prefix that matches the expected trials is kept.
         var done: [RawDataRow] = []
-        if fm.fileExists(atPath: partial.path) {
-            if let rows = try? RawDataReader.rows(of: partial), rows.count <= expected.count,
-               matches(rows, Array(expected.prefix(rows.count))) {
-                done = rows
-                progress("\(dataset): resuming after \(rows.count) of \(stimuli.count) images")
+        if var data = try? Data(contentsOf: partial) {
+            data = data.lastIndex(of: 0x0A).map { data.prefix(through: $0) } ?? Data()
+            if (try? data.write(to: partial, options: .atomic)) != nil, let rows = try? RawDataReader.rows(of: partial) {
+                var kept = 0
+                while kept < min(rows.count, expected.count), matches([rows[kept]], [expected[kept]]) { kept += 1 }
+                done = Array(rows.prefix(kept))
+                if kept > 0 { progress("\(dataset): resuming after \(kept) of \(stimuli.count) images") }
             }
         }
         if done.isEmpty {
             let header = RawDataWriter.csv([])
             do { try Data(header.utf8).write(to: partial, options: .atomic) } catch {
-                throw EvaluationError.unwritable(path: partial.path, reason: error.localizedDescription)
+                throw EvaluationError.unwritable(path: partial.path, reason: ImagingError.reason(for: error))
             }
         } else {
             // Rewrite the partial file with exactly the accepted rows (drops a torn last line).
             do { try Data(RawDataWriter.csv(done).utf8).write(to: partial, options: .atomic) } catch {
-                throw EvaluationError.unwritable(path: partial.path, reason: error.localizedDescription)
+                throw EvaluationError.unwritable(path: partial.path, reason: ImagingError.reason(for: error))
             }
         }
 
@@ -110,7 +115,7 @@ public final class Evaluator: @unchecked Sendable {
             handle = try FileHandle(forWritingTo: partial)
             try handle.seekToEnd()
         } catch {
-            throw EvaluationError.unwritable(path: partial.path, reason: error.localizedDescription)
+            throw EvaluationError.unwritable(path: partial.path, reason: ImagingError.reason(for: error))
         }
         defer { try? handle.close() }
         let start = DispatchTime.now().uptimeNanoseconds
@@ -145,7 +150,7 @@ public final class Evaluator: @unchecked Sendable {
             }
             let lines = Data(RawDataWriter.csv(rows).utf8).dropFirst(headerLength)  // rows only, CRLF-terminated
             do { try handle.write(contentsOf: lines) } catch {
-                throw EvaluationError.unwritable(path: partial.path, reason: error.localizedDescription)
+                throw EvaluationError.unwritable(path: partial.path, reason: ImagingError.reason(for: error))
             }
             done += rows
             next += batch.count
@@ -157,8 +162,8 @@ public final class Evaluator: @unchecked Sendable {
         let classified = total - resumedAt
 
         // 4. The complete CSV, atomically; then the partial file goes.
-        do { try RawDataWriter.write(done, to: csv) } catch {
-            throw EvaluationError.unwritable(path: csv.path, reason: "\(error)")
+        do { try RawDataWriter.write(done, to: csv) } catch let ScoringError.unwritable(_, reason) {
+            throw EvaluationError.unwritable(path: csv.path, reason: reason)
         }
         try? fm.removeItem(at: partial)
         return DatasetResult(dataset: dataset, csv: csv, images: total,
@@ -208,7 +213,7 @@ public final class Evaluator: @unchecked Sendable {
                 slots[i] = Result {
                     let data: Data
                     do { data = try Data(contentsOf: url) } catch {
-                        throw EvaluationError.unreadableStimulus(file: url.path, reason: error.localizedDescription)
+                        throw EvaluationError.unreadableStimulus(file: url.path, reason: ImagingError.reason(for: error))
                     }
                     let image: Image8
                     do { image = try Image8(data: data, name: url.path) } catch {
@@ -239,7 +244,7 @@ public final class Evaluator: @unchecked Sendable {
 
     func fileHash(_ url: URL) throws -> String {
         do { return Self.hex(SHA256.hash(data: try Data(contentsOf: url))) } catch {
-            throw EvaluationError.unreadableStimulus(file: url.path, reason: error.localizedDescription)
+            throw EvaluationError.unreadableStimulus(file: url.path, reason: ImagingError.reason(for: error))
         }
     }
 

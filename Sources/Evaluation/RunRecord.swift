@@ -1,4 +1,5 @@
 import Foundation
+import Imaging
 import Models
 
 /// `run.json`: what produced the raw-data CSVs of an output folder — model, preprocessing, decision mapping,
@@ -118,7 +119,7 @@ public struct RunRecord: Codable, Sendable, Equatable {
             data.append(0x0A)
             try data.write(to: url, options: .atomic)
         } catch {
-            throw EvaluationError.unwritable(path: url.path, reason: error.localizedDescription)
+            throw EvaluationError.unwritable(path: url.path, reason: ImagingError.reason(for: error))
         }
     }
 }

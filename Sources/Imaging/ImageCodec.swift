@@ -108,7 +108,7 @@ enum ImageCodec {
             if !FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory) || !isDirectory.boolValue {
                 reason = "folder \(folder) does not exist"
             } else {
-                reason = "permission denied or I/O error"
+                reason = ImagingError.reason(for: error)
             }
             throw ImagingError.unwritable(file: url.path, reason: reason)
         }

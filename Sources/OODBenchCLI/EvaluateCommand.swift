@@ -2,6 +2,7 @@ import ArgumentParser
 import Datasets
 import Evaluation
 import Foundation
+import Imaging
 import Inference
 import Models
 import Scoring
@@ -66,8 +67,7 @@ struct EvaluateCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let shard: Shard
-        do { shard = try Shard.resolve(self.shard, count: shardCount) } catch { throw ValidationError("\(error)") }
+        let shard = try Shard.fromOptions(self.shard, count: shardCount)
         let names = datasets == ["all"] ? OfflineMirror.textureShape.map(\.name) : datasets
         let model = try modelOptions.makeClassifier()
         var plan: [(name: String, folder: URL, fullCount: Int?)] = []
@@ -101,7 +101,7 @@ struct EvaluateCommand: AsyncParsableCommand {
                          plan: [(name: String, folder: URL, fullCount: Int?)],
                          out: URL, batch: Int, jobs: Int, shard: Shard = .whole) throws -> [Summary] {
         do { try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true) } catch {
-            throw CLIError("\(out.path): cannot create the output folder: \(error.localizedDescription)")
+            throw CLIError("\(out.path): cannot create the output folder: \(ImagingError.reason(for: error))")
         }
         let evaluator = Evaluator(model: model, outputDirectory: out, batchSize: batch, jobs: jobs) { line in
             FileHandle.standardError.write(Data((line + "\n").utf8))

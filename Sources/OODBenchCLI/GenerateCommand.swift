@@ -79,8 +79,7 @@ struct GenerateCommand: ParsableCommand {
     }
 
     func run() throws {
-        let shard: Shard
-        do { shard = try Shard.resolve(self.shard, count: shardCount) } catch { throw ValidationError("\(error)") }
+        let shard = try Shard.fromOptions(self.shard, count: shardCount)
         let specs = datasets.contains("all") ? Catalog.parametric : try datasets.map { try Catalog.require($0) }
         let sourceURL = URL(fileURLWithPath: source, isDirectory: true)
         let outURL = URL(fileURLWithPath: out, isDirectory: true)

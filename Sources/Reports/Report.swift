@@ -78,7 +78,7 @@ public enum Report {
             if existed { try? fm.removeItem(at: old) }
         } catch {
             try? fm.removeItem(at: temp)
-            throw ReportsError.unwritable(path: folder.path, reason: error.localizedDescription)
+            throw ReportsError.unwritable(path: folder.path, reason: ScoringError.reason(for: error))
         }
         return Written(folder: folder, figures: figures.map(\.id), files: files.map(\.0))
     }

@@ -39,7 +39,7 @@ public enum RawDataWriter {
         do {
             try Data(csv(rows).utf8).write(to: url, options: .atomic)
         } catch {
-            throw ScoringError.unwritable(path: url.path, reason: error.localizedDescription)
+            throw ScoringError.unwritable(path: url.path, reason: ScoringError.reason(for: error))
         }
     }
 }

@@ -32,6 +32,21 @@ final class EvaluateCommandTests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("--batch must be at least 1."), r.stderr)
     }
 
+    func testBadShardIsOneLine() throws {
+        // A bad --shard used to print the root command's usage after the error (a ValidationError from run()).
+        let r = try run(["evaluate", "--dataset", "edge", "--out", out, "--shard", "5/2"])
+        XCTAssertEqual(r.status, 64)
+        XCTAssertEqual(r.stderr, "Error: shard 5/2: needs 0 ≤ I < N and N ≥ 1\n")
+        let auto = try run(["evaluate", "--dataset", "edge", "--out", out, "--shard", "auto"],
+                           environment: ["OODBENCH_SHARD": "x/3"])
+        XCTAssertEqual(auto.status, 64)
+        XCTAssertEqual(auto.stderr.filter { $0 == "\n" }.count, 1, auto.stderr)
+        XCTAssertTrue(auto.stderr.hasPrefix("Error: shard x/3: "), auto.stderr)
+        let generate = try run(["generate", "colour", "--source", "/nonexistent", "--out", out, "--shard", "abc"])
+        XCTAssertEqual(generate.status, 64)
+        XCTAssertEqual(generate.stderr, "Error: shard abc: expected I/N with 0 ≤ I < N, e.g. 0/4\n")
+    }
+
     func testUnknownModelSpecIsOneLine() throws {
         let r = try run(["evaluate", "--model", "resnet9000", "--dataset", "edge", "--out", out])
         XCTAssertEqual(r.status, 1)

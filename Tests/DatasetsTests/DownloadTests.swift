@@ -31,7 +31,7 @@ final class DownloadTests: XCTestCase {
     }
 
     var cached: URL { scratch.appendingPathComponent("cache/test/data.bin") }
-    var partial: URL { scratch.appendingPathComponent("cache/test/data.bin.partial") }
+    var partial: URL { scratch.appendingPathComponent("cache/test/.data.bin.partial") }
 
     func testDownloadVerifiesAndPlacesTheFile() throws {
         let server = try LoopbackServer(files: ["data.bin": payload])
