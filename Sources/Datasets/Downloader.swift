@@ -3,6 +3,9 @@ import Imaging
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Progress of one transfer, reported a few times per second.
 public struct TransferProgress: Sendable {
@@ -84,11 +87,13 @@ struct Downloader: Sendable {
     /// One HTTP request, appending to `partial` from its current size.
     private func transfer(_ url: URL, into partial: URL, name: String, expected: Int64?) throws {
         let fm = FileManager.default
-        if !fm.fileExists(atPath: partial.path) {
-            guard fm.createFile(atPath: partial.path, contents: nil) else {
-                throw DatasetsError.io(path: partial.path, problem: "cannot create")
-            }
+        // Created in place with open(2): FileManager.createFile writes through a temporary file, which a kill
+        // would leave behind.
+        let fd = open(partial.path, O_WRONLY | O_CREAT, 0o644)
+        guard fd >= 0 else {
+            throw DatasetsError.io(path: partial.path, problem: "cannot create: \(String(cString: strerror(errno)))")
         }
+        close(fd)
         let offset = currentSize(partial)
         if let expected, offset == expected { return }  // complete already: verify only
         if let expected, offset > expected { try? fm.removeItem(at: partial); return try transfer(url, into: partial, name: name, expected: expected) }

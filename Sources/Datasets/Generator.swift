@@ -19,7 +19,8 @@ public struct GenerationProgress: Sendable {
 }
 
 /// Runs generation tasks on `jobs` worker threads: each worker takes the next task, skips it when its output file
-/// exists (resume), else renders it and writes it atomically (temporary name, then rename). Output bytes depend
+/// exists (resume), else renders it and writes it atomically (hidden temporary name, then rename; temporary files
+/// of a killed run are removed by the next). Output bytes depend
 /// only on the tasks, never on `jobs` or the order in which workers finish. The first failure stops the run.
 public struct Generator: Sendable {
     /// The renderer (decode, distort, encode).
@@ -50,6 +51,7 @@ public struct Generator: Sendable {
                 throw DatasetsError.io(path: folder.path, problem: "cannot create folder")
             }
         }
+        Self.removeStaleTemporaries(of: tasks, out: out)
         let state = RunState(total: tasks.count)
         let group = DispatchGroup()
         let queue = DispatchQueue(label: "oodbench.generate", attributes: .concurrent)
@@ -64,7 +66,7 @@ public struct Generator: Sendable {
                     }
                     do {
                         let bytes = try renderer.render(task)
-                        do { try bytes.write(to: target, options: .atomic) } catch {
+                        do { try Self.write(bytes, to: target) } catch {
                             throw DatasetsError.io(path: target.path, problem: "cannot write: \(ImagingError.reason(for: error))")
                         }
                         state.finish(kept: false, progress: progress)
@@ -80,6 +82,39 @@ public struct Generator: Sendable {
         if let error = state.failure { throw error }
         progress?(GenerationProgress(done: state.done, total: tasks.count, kept: state.kept))
         return (state.done - state.kept, state.kept)
+    }
+
+    /// Writes `bytes` under a hidden temporary name `.<name>.tmp-<token>` beside `target`, then renames it: the
+    /// file appears complete or not at all. A run killed while writing leaves the temporary file, which the next
+    /// run over the same tasks removes (``removeStaleTemporaries(of:out:)``).
+    static func write(_ bytes: Data, to target: URL) throws {
+        let temp = target.deletingLastPathComponent()
+            .appendingPathComponent(".\(target.lastPathComponent).tmp-\(UUID().uuidString.prefix(8))")
+        do {
+            try bytes.write(to: temp)
+            guard rename(temp.path, target.path) == 0 else {
+                throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
+            }
+        } catch {
+            try? FileManager.default.removeItem(at: temp)
+            throw error
+        }
+    }
+
+    /// Removes the temporary files that killed runs left for these tasks' outputs. Only the tasks' own names are
+    /// touched: shards sharing a folder each write other files, so another shard's temporary file is never removed.
+    static func removeStaleTemporaries(of tasks: [GenerationTask], out: URL) {
+        let fm = FileManager.default
+        for (dataset, group) in Dictionary(grouping: tasks, by: \.dataset) {
+            let folder = imageFolder(out: out, dataset: dataset)
+            let names = Set(group.map(\.fileName))
+            for entry in (try? fm.contentsOfDirectory(atPath: folder.path)) ?? [] where entry.hasPrefix(".") {
+                guard let range = entry.range(of: ".tmp-", options: .backwards) else { continue }
+                if names.contains(String(entry[entry.index(after: entry.startIndex)..<range.lowerBound])) {
+                    try? fm.removeItem(at: folder.appendingPathComponent(entry))
+                }
+            }
+        }
     }
 }
 

@@ -48,12 +48,13 @@ final class KillTests: XCTestCase {
         var hiddenLeftovers = 0
         var hiddenExamples: [String] = []
         var visibleChecks = 0
+        var resumableChecks = 0
         var seconds = 0.0
         var description: String {
             String(format: "%@: %d kills in %d series (%d starts), uninterrupted run %.2f s; %d differences, "
-                   + "%d partial files (%d visible files checked after kills); %d hidden scratch files left by "
-                   + "kills%@; %.1f s", name, kills, series, starts, uninterrupted, differences, partialFiles,
-                   visibleChecks, hiddenLeftovers,
+                   + "%d partial files (%d visible files and %d resumable .partial files checked after kills); "
+                   + "%d hidden scratch files left by kills%@; %.1f s", name, kills, series, starts, uninterrupted,
+                   differences, partialFiles, visibleChecks, resumableChecks, hiddenLeftovers,
                    hiddenExamples.isEmpty ? "" : " (e.g. " + hiddenExamples.joined(separator: ", ") + ")", seconds)
         }
     }
@@ -85,12 +86,28 @@ final class KillTests: XCTestCase {
     /// must be there; otherwise the files present must each be the reference's (run.json: its entries so far).
     /// Returns (differences, partial files) as messages.
     func compare(_ dir: URL, with reference: [String: Data], campaign: Campaign, complete: Bool,
-                 checked: inout Int) throws -> (differences: [String], partial: [String]) {
+                 checked: inout Int, resumable: inout Int) throws -> (differences: [String], partial: [String]) {
         var found: [String: Data] = [:]
         for root in campaign.roots {
             for (path, data) in try KillHarness.visibleFiles(dir.appendingPathComponent(root)) { found[root + "/" + path] = data }
         }
         var differences: [String] = [], partial: [String] = []
+        // What a restart resumes from: a hidden `.<name>.partial` (evaluate's rows, a download) must hold a prefix
+        // of the finished file's bytes, or the resumed output would be wrong.
+        for root in campaign.roots {
+            for hidden in KillHarness.hiddenFiles(dir.appendingPathComponent(root)) {
+                let name = (hidden as NSString).lastPathComponent
+                guard name.hasPrefix("."), name.hasSuffix(".partial") else { continue }
+                let folder = (hidden as NSString).deletingLastPathComponent
+                let final = root + "/" + (folder.isEmpty ? "" : folder + "/") + String(name.dropFirst().dropLast(".partial".count))
+                let data = try Data(contentsOf: dir.appendingPathComponent(root).appendingPathComponent(hidden))
+                resumable += 1
+                guard let expected = reference[final], expected.starts(with: data) else {
+                    partial.append("\(root)/\(hidden): not a prefix of the finished \(final) (\(data.count) bytes)")
+                    continue
+                }
+            }
+        }
         for (path, data) in found.sorted(by: { $0.key < $1.key }) {
             checked += 1
             if let problem = KillHarness.formatProblem(path, data, csvHeader: campaign.csvHeader) {
@@ -166,14 +183,14 @@ final class KillTests: XCTestCase {
                 case .killed:
                     figures.kills += 1
                     let (_, partial) = try compare(dir, with: reference, campaign: campaign, complete: false,
-                                                   checked: &figures.visibleChecks)
+                                                   checked: &figures.visibleChecks, resumable: &figures.resumableChecks)
                     figures.partialFiles += partial.count
                     for p in partial { XCTFail("\(campaign.name): after kill \(figures.kills) at \(String(format: "%.3f", delay)) s: \(p)") }
                     continue
                 case .exited(0):
-                    var ignored = 0
+                    var ignored = 0, alsoIgnored = 0
                     let (differences, partial) = try compare(dir, with: reference, campaign: campaign, complete: true,
-                                                             checked: &ignored)
+                                                             checked: &ignored, resumable: &alsoIgnored)
                     figures.differences += differences.count + partial.count
                     for d in differences + partial { XCTFail("\(campaign.name): series \(figures.series) final: \(d)") }
                 case .exited(let status):
@@ -195,8 +212,8 @@ final class KillTests: XCTestCase {
     }
 
     /// The scan after a kill must be able to fail: a cut PNG, a CSV with a torn row, a cut JSON file, a file of the
-    /// right format but other bytes, and one the uninterrupted run does not have are each reported; hidden files
-    /// are not looked at.
+    /// right format but other bytes, one the uninterrupted run does not have, and a `.partial` file that is not a
+    /// prefix of the finished file are each reported; other hidden files are not looked at.
     func testTheScanSeesPartialFiles() throws {
         let png = try Data(contentsOf: Mirror.url("texture-vs-shape/edge/cat/cat1.png"))
         let header = "subj,session,trial,rt,object_response,category,condition,imagename"
@@ -213,13 +230,13 @@ final class KillTests: XCTestCase {
             }
         }
         let campaign = Campaign(name: "scan", arguments: { _ in [] }, roots: ["out"], csvHeader: header)
-        var checked = 0
+        var checked = 0, resumable = 0
         // The reference itself, a subset, a later timestamp and hidden junk pass.
         let later = Data(#"{"datasets": [{"name": "edge", "seconds": 9, "finished": "2027-01-01T00:00:00Z", "csv_sha256": "ab"}], "batch_size": 1}"#.utf8)
         try write(["out/a.png": png, "out/run.json": later, "out/.dat.nosync1.x": Data([1]), "out/.b.csv.partial": csv.prefix(9)])
-        XCTAssertEqual(try compare(dir, with: reference, campaign: campaign, complete: false, checked: &checked).partial, [])
+        XCTAssertEqual(try compare(dir, with: reference, campaign: campaign, complete: false, checked: &checked, resumable: &resumable).partial, [])
         try write(reference)
-        XCTAssertEqual(try compare(dir, with: reference, campaign: campaign, complete: true, checked: &checked).differences, [])
+        XCTAssertEqual(try compare(dir, with: reference, campaign: campaign, complete: true, checked: &checked, resumable: &resumable).differences, [])
         // Each damage is seen.
         let damaged: [(String, Data)] = [
             ("out/a.png", png.prefix(png.count - 100)),
@@ -229,14 +246,15 @@ final class KillTests: XCTestCase {
             ("out/run.json", Data(String(decoding: json, as: UTF8.self).replacingOccurrences(of: "ab", with: "cd").utf8)),
             ("out/c.png", Data(try Data(contentsOf: Mirror.url("texture-vs-shape/edge/dog/dog1.png")))),
             ("out/d.png", png),
+            ("out/.b.csv.partial", Data((header + "\r\nm,1,1,NaN,dog").utf8)),
         ]
         for (path, data) in damaged {
             try write(["out/a.png": png].merging([path: data]) { $1 })
-            let found = try compare(dir, with: reference, campaign: campaign, complete: false, checked: &checked).partial
+            let found = try compare(dir, with: reference, campaign: campaign, complete: false, checked: &checked, resumable: &resumable).partial
             XCTAssertEqual(found.count, 1, "\(path): \(found)")
         }
         try write(["out/a.png": png])
-        XCTAssertEqual(try compare(dir, with: reference, campaign: campaign, complete: true, checked: &checked).differences.count, 3)
+        XCTAssertEqual(try compare(dir, with: reference, campaign: campaign, complete: true, checked: &checked, resumable: &resumable).differences.count, 3)
     }
 
     // MARK: The three commands
