@@ -2,7 +2,7 @@ import Foundation
 import TestSupport
 import XCTest
 
-/// `distort`, `generate`, `evaluate` and `report` writing to a full disk: each ends with exit status 1 and one
+/// `distort`, `generate`, `evaluate`, `report` and `datasets fetch` writing to a full disk: each ends with exit status 1 and one
 /// error line that says why (`No space left on device`, `File too large`), and leaves no partial file under a
 /// final name. Two ways to fill the disk:
 /// - a small tmpfs mounted for the child alone (`unshare -Urm`, a user and mount namespace; no root needed where
@@ -201,6 +201,35 @@ final class FullDiskTests: XCTestCase {
             XCTAssertEqual(rerun.status, 0, rerun.stderr)
             XCTAssertTrue(rerun.stdout.contains("kept"), rerun.stdout)
             XCTAssertTrue(try KillHarness.visibleFiles(gen) == expected, "\(label): the resumed run differs from an unlimited one")
+        }
+    }
+
+    func testDatasetsFetchOnAFullDisk() throws {
+        let vocab = Mirror.url("openai-clip/bpe_simple_vocab_16e6.txt.gz")
+        guard FileManager.default.fileExists(atPath: vocab.path) else { throw XCTSkip("mirror not found") }
+        let work = try scratch()
+        // The CLIP vocabulary group (1.36 MB) served from loopback; the cache is the limited folder.
+        let server = try ThrottledFileServer(files: ["bpe.gz": try Data(contentsOf: vocab),
+                                                     "LICENSE": try Data(contentsOf: Mirror.url("openai-clip/LICENSE-openai-clip.txt"))],
+                                             bytesPerSecond: 50_000_000)
+        defer { server.stop() }
+        var group = try JSONSerialization.jsonObject(with: Data(contentsOf: Mirror.packageRoot
+            .appendingPathComponent("datasets-manifest/clip-bpe-vocab.json"))) as! [String: Any]
+        group["files"] = (group["files"] as! [[String: Any]]).map { file -> [String: Any] in
+            var f = file
+            f["url"] = server.url((file["path"] as! String).hasPrefix("bpe") ? "bpe.gz" : "LICENSE")
+            return f
+        }
+        let manifest = work.appendingPathComponent("manifest"), mirror = work.appendingPathComponent("empty-mirror")
+        for folder in [manifest, mirror] { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) }
+        try JSONSerialization.data(withJSONObject: group).write(to: manifest.appendingPathComponent("clip-bpe-vocab.json"))
+        for limit in limits(tmpfs: 256, fileSize: 256) {
+            let label = "fetch-\(limit)"
+            let outcome = try run(limit, in: work, label: label, environment: ["OODBENCH_MANIFEST": manifest.path, "OODBENCH_MIRROR": mirror.path],
+                                  prepare: "export OODBENCH_CACHE=\"$dir/cache\"") { _ in ["datasets", "fetch", "clip-bpe-vocab"] }
+            assertOneErrorLine(outcome, limit, mentioning: "bpe_simple_vocab_16e6.txt.gz", label)
+            print("full-disk \(label): \(outcome.stderr.split(separator: "\n").last ?? "")")
+            XCTAssertEqual(outcome.files.keys.filter { $0.contains("bpe") }, [], label)
         }
     }
 
