@@ -1,5 +1,6 @@
 import CZlibSystem
 import Foundation
+import Imaging
 
 /// Extracts `.tar` and `.tar.gz` archives safely: regular files and folders only.
 ///
@@ -298,7 +299,10 @@ private struct TarParser {
         while left > 0 {
             let n = min(left, 1 << 16)
             guard try source.read(n, into: &data) else { throw fail("archive ends in the middle of '\(relative)'") }
-            out.write(Data(data))
+            // The throwing write: Foundation's old `write(_:)` traps on a full disk.
+            do { try out.write(contentsOf: Data(data)) } catch {
+                throw DatasetsError.io(path: target.path, problem: "cannot write: \(ImagingError.reason(for: error))")
+            }
             left -= n
         }
         let pad = (512 - size % 512) % 512

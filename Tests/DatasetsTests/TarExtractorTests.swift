@@ -100,6 +100,26 @@ final class TarExtractorTests: XCTestCase {
     }
 
     /// A real `.tar.gz` written by the system's tar and gzip (as the release archives are).
+    /// A file that does not fit (here: RLIMIT_FSIZE, what a full disk looks like to a writer) is an error naming
+    /// the file and the reason, not a trap.
+    func testFullDiskIsAnError() throws {
+        let url = try archive([entry("big.bin", data: Data(repeating: 1, count: 200_000))])
+        var old = rlimit()
+        getrlimit(Int32(RLIMIT_FSIZE.rawValue), &old)
+        let oldHandler = signal(SIGXFSZ, SIG_IGN)
+        var limit = old
+        limit.rlim_cur = 65_536
+        XCTAssertEqual(setrlimit(Int32(RLIMIT_FSIZE.rawValue), &limit), 0)
+        defer {
+            setrlimit(Int32(RLIMIT_FSIZE.rawValue), &old)
+            signal(SIGXFSZ, oldHandler)
+        }
+        let target = scratch.appendingPathComponent("out")
+        XCTAssertThrowsError(try TarExtractor.extract(url, into: target)) { error in
+            XCTAssertEqual("\(error)", "\(target.path)/big.bin: cannot write: File too large")
+        }
+    }
+
     func testExtractsGzipArchiveMadeByTar() throws {
         let tar = URL(fileURLWithPath: "/bin/tar")
         guard FileManager.default.isExecutableFile(atPath: tar.path) else { throw XCTSkip("/bin/tar not installed") }
