@@ -1,4 +1,9 @@
+import CKernels
 import Foundation
+
+/// Which implementation a CKernels-backed function uses: the best the CPU offers (AVX2+FMA where present, unless
+/// `OODBENCH_NO_AVX2=1`) or the portable one (tests compare the two).
+public enum KernelPath: Int32, Sendable { case best = 0, portable = 1 }
 
 // Kernels on channel-last activations (`[positions, channels]`, channels fastest), the layout of the VMamba
 // and SiMBA towers: convolutions as im2col + one sgemm, depthwise convolutions and the elementwise functions
@@ -95,44 +100,10 @@ public struct ChannelsLastConv: Sendable {
 /// from PyTorch's `[c, 1, 3, 3]` by `depthwiseTaps`), `bias` `[c]` or nil.
 public func depthwiseConv3x3ChannelsLast(_ x: UnsafePointer<Float>, xStride: Int, height h: Int, width w: Int,
                                          channels c: Int, weight9: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                                         out: UnsafeMutablePointer<Float>) {
+                                         out: UnsafeMutablePointer<Float>, path: KernelPath = .best) {
     nonisolated(unsafe) let x = x, weight9 = weight9, bias = bias, out = out
-    let full = c / 8 * 8
-    parallelChunks(h, minChunk: 2) { rows in
-        for oy in rows {
-            for ox in 0..<w {
-                let dst = out + (oy * w + ox) * c
-                var ch = 0
-                while ch < full {
-                    var acc = bias.map { load8($0 + ch) } ?? Vec8(repeating: 0)
-                    for ky in 0..<3 {
-                        let iy = oy + ky - 1
-                        if iy < 0 || iy >= h { continue }
-                        for kx in 0..<3 {
-                            let ix = ox + kx - 1
-                            if ix < 0 || ix >= w { continue }
-                            acc += load8(x + (iy * w + ix) * xStride + ch) * load8(weight9 + (ky * 3 + kx) * c + ch)
-                        }
-                    }
-                    store8(acc, dst + ch)
-                    ch += 8
-                }
-                while ch < c {
-                    var acc = bias?[ch] ?? 0
-                    for ky in 0..<3 {
-                        let iy = oy + ky - 1
-                        if iy < 0 || iy >= h { continue }
-                        for kx in 0..<3 {
-                            let ix = ox + kx - 1
-                            if ix < 0 || ix >= w { continue }
-                            acc += x[(iy * w + ix) * xStride + ch] * weight9[(ky * 3 + kx) * c + ch]
-                        }
-                    }
-                    dst[ch] = acc
-                    ch += 1
-                }
-            }
-        }
+    parallelChunks(h, minChunk: Swift.max(1, 16_384 / Swift.max(1, w * c))) { rows in
+        ck_depthwise3x3(x, xStride, h, w, c, weight9, bias, out, rows.lowerBound, rows.upperBound, path.rawValue)
     }
 }
 
@@ -182,98 +153,48 @@ public func causalDepthwiseConv1d(_ x: UnsafePointer<Float>, xStride: Int, lengt
 /// LayerNorm over the last axis of `[rows, width]` (biased variance, two passes in float with eight partial
 /// sums), `out` may equal `x`; rows are split over the cores.
 public func layerNormRows(_ x: UnsafePointer<Float>, rows: Int, width: Int, gamma: UnsafePointer<Float>,
-                          beta: UnsafePointer<Float>, eps: Float, out: UnsafeMutablePointer<Float>) {
+                          beta: UnsafePointer<Float>, eps: Float, out: UnsafeMutablePointer<Float>,
+                          path: KernelPath = .best) {
     nonisolated(unsafe) let x = x, gamma = gamma, beta = beta, out = out
-    let full = width / 8 * 8
-    parallelChunks(rows, minChunk: 32) { range in
-        for r in range {
-            let src = x + r * width, dst = out + r * width
-            var s8 = Vec8(repeating: 0)
-            var i = 0
-            while i < full { s8 += load8(src + i); i += 8 }
-            var sum = s8.sum()
-            while i < width { sum += src[i]; i += 1 }
-            let mean = sum / Float(width)
-            let m8 = Vec8(repeating: mean)
-            var q8 = Vec8(repeating: 0)
-            i = 0
-            while i < full { let d = load8(src + i) - m8; q8 += d * d; i += 8 }
-            var sq = q8.sum()
-            while i < width { let d = src[i] - mean; sq += d * d; i += 1 }
-            let inv = 1 / (sq / Float(width) + eps).squareRoot()
-            let i8 = Vec8(repeating: inv)
-            i = 0
-            while i < full { store8((load8(src + i) - m8) * i8 * load8(gamma + i) + load8(beta + i), dst + i); i += 8 }
-            while i < width { dst[i] = (src[i] - mean) * inv * gamma[i] + beta[i]; i += 1 }
-        }
+    parallelChunks(rows, minChunk: Swift.max(1, 16_384 / Swift.max(1, width))) { range in
+        ck_layer_norm_rows(x + range.lowerBound * width, range.count, width, gamma, beta, eps,
+                           out + range.lowerBound * width, path.rawValue)
     }
 }
 
-/// Applies `f` to rows of `[rows, width]` floats with row stride `stride` in place, vectorised and parallel.
-@inline(__always)
-func mapRows(_ x: UnsafeMutablePointer<Float>, rows: Int, width: Int, stride: Int, _ f: @escaping @Sendable (Vec8) -> Vec8) {
+/// Runs one of CKernels' elementwise row functions (0 SiLU, 1 GELU, 2 softplus) over rows in parallel.
+private func mapRowsC(_ op: Int32, _ x: UnsafeMutablePointer<Float>, rows: Int, width: Int, stride: Int, path: KernelPath) {
     nonisolated(unsafe) let x = x
-    let full = width / 8 * 8
-    parallelChunks(rows, minChunk: 16) { range in
-        for r in range {
-            let p = x + r * stride
-            var i = 0
-            while i < full { store8(f(load8(p + i)), p + i); i += 8 }
-            if i < width {
-                let lanes = width - i
-                storePartial(f(loadPartial(p + i, lanes)), p + i, lanes)
-            }
-        }
+    parallelChunks(rows, minChunk: Swift.max(1, 8_192 / Swift.max(1, width))) { r in
+        ck_map_rows(op, x + r.lowerBound * stride, r.count, width, stride, path.rawValue)
     }
 }
 
 /// Exact (erf) GELU in place on `[rows, width]` with row stride `stride` (default `width`).
-public func geluRows(_ x: UnsafeMutablePointer<Float>, rows: Int, width: Int, stride: Int? = nil) {
-    mapRows(x, rows: rows, width: width, stride: stride ?? width, geluv)
+public func geluRows(_ x: UnsafeMutablePointer<Float>, rows: Int, width: Int, stride: Int? = nil, path: KernelPath = .best) {
+    mapRowsC(1, x, rows: rows, width: width, stride: stride ?? width, path: path)
+}
+
+/// softplus (ln(1 + eˣ)) in place on `[rows, width]`; for tests of the scan's Δ.
+func softplusRows(_ x: UnsafeMutablePointer<Float>, rows: Int, width: Int, path: KernelPath = .best) {
+    mapRowsC(2, x, rows: rows, width: width, stride: width, path: path)
 }
 
 /// SiLU in place on `[rows, width]` with row stride `stride` (default `width`).
-public func siluRows(_ x: UnsafeMutablePointer<Float>, rows: Int, width: Int, stride: Int? = nil) {
-    mapRows(x, rows: rows, width: width, stride: stride ?? width, siluv)
+public func siluRows(_ x: UnsafeMutablePointer<Float>, rows: Int, width: Int, stride: Int? = nil, path: KernelPath = .best) {
+    mapRowsC(0, x, rows: rows, width: width, stride: stride ?? width, path: path)
+}
+
+/// y ← y · SiLU(z) on `[rows, width]` (VMamba v2's gate), rows split over the cores.
+public func gateRows(_ y: UnsafeMutablePointer<Float>, yStride: Int, z: UnsafePointer<Float>, zStride: Int, rows: Int,
+                     width: Int, path: KernelPath = .best) {
+    nonisolated(unsafe) let y = y, z = z
+    parallelChunks(rows, minChunk: Swift.max(1, 8_192 / Swift.max(1, width))) { r in
+        ck_gate_rows(y + r.lowerBound * yStride, yStride, z + r.lowerBound * zStride, zStride, r.count, width, path.rawValue)
+    }
 }
 
 /// ReLU in place on `count` floats.
 public func reluInPlace(_ x: UnsafeMutablePointer<Float>, count: Int) {
     for i in 0..<count where x[i] < 0 { x[i] = 0 }
-}
-
-/// erf with absolute error ≲ 1.5e-7 (Abramowitz–Stegun 7.1.26: 1 − t·P(t)·exp(−x²), t = 1/(1 + p|x|)).
-@inline(__always)
-func erfv(_ x: Vec8) -> Vec8 {
-    let ax = absv(x)
-    let t = 1 / (1 + Vec8(repeating: 0.3275911) * ax)
-    var p = Vec8(repeating: 1.061405429)
-    p = p * t + Vec8(repeating: -1.453152027)
-    p = p * t + Vec8(repeating: 1.421413741)
-    p = p * t + Vec8(repeating: -0.284496736)
-    p = p * t + Vec8(repeating: 0.254829592)
-    p = p * t
-    let y = 1 - p * expv(-(ax * ax))
-    return y.replacing(with: -y, where: x .< Vec8(repeating: 0))
-}
-
-/// 0.5 · x · (1 + erf(x / √2)); small |x| uses the Taylor series of erf to keep relative precision.
-@inline(__always)
-func geluv(_ x: Vec8) -> Vec8 {
-    let s = x * Vec8(repeating: 0.70710678118654752)
-    let s2 = s * s
-    // erf(s) ≈ 2/√π · (s − s³/3 + s⁵/10 − s⁷/42) for |s| < 0.25 (error < 1e-9 relative)
-    var series = Vec8(repeating: -1.0 / 42)
-    series = series * s2 + Vec8(repeating: 0.1)
-    series = series * s2 + Vec8(repeating: -1.0 / 3)
-    series = series * s2 + 1
-    series = series * s * Vec8(repeating: 1.1283791670955126)
-    let e = erfv(s).replacing(with: series, where: absv(s) .< Vec8(repeating: 0.25))
-    return 0.5 * x * (1 + e)
-}
-
-/// |x| by clearing the sign bits.
-@inline(__always)
-func absv(_ x: Vec8) -> Vec8 {
-    unsafeBitCast(unsafeBitCast(x, to: SIMD8<UInt32>.self) & 0x7FFF_FFFF, to: Vec8.self)
 }

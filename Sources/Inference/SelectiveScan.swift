@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import CKernels
 
 /// The learned, input-independent parameters of one S6 scan over `channels` channels (specs/clip-mamba.md §6.1).
 ///
@@ -103,8 +104,14 @@ public enum SelectiveScan {
     public static var elapsedSeconds: Double { Double(nanoseconds.load(ordering: .relaxed)) / 1e9 }
 
     /// Channels per block: wide blocks for small states (more independent recurrences in flight), narrow for
-    /// large ones (the state stays in L1).
-    static func blockWidth(dState: Int) -> Int { dState <= 4 ? 64 : 16 }
+    /// large ones (the state stays in L1); small enough that both cores get several blocks.
+    static func blockWidth(dState: Int, channels: Int) -> Int {
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let widest = dState <= 4 ? 64 : 16
+        // at least 2 blocks per core where the channels allow, in whole vectors of 8
+        let perBlock = (channels + 2 * cores - 1) / (2 * cores)
+        return Swift.max(8, Swift.min(widest, (perBlock + 7) / 8 * 8))
+    }
 
     /// Runs several scans that share nothing but may write the same `y` (each scan's channel c is channel
     /// `channelOffset + c` of `weights`). Work is split over channel blocks; within a block the scans run in the
@@ -116,90 +123,36 @@ public enum SelectiveScan {
     ///   - weights: parameters of all scans stacked channel-wise (`channels` per scan, scan i at offset
     ///     `i · channels`).
     ///   - channels: channels per scan.
-    public static func run(_ scans: [ScanOperands], weights: SelectiveScanWeights, channels: Int) {
+    ///   - path: the kernel to use (default: the fastest available).
+    public static func run(_ scans: [ScanOperands], weights: SelectiveScanWeights, channels: Int, path: KernelPath = .best) {
         let start = DispatchTime.now().uptimeNanoseconds
         defer { nanoseconds.add(DispatchTime.now().uptimeNanoseconds &- start, ordering: .relaxed) }
         precondition(weights.channels == channels * scans.count, "selective scan: weights for \(weights.channels) channels, scans need \(channels * scans.count)")
-        let bw = blockWidth(dState: weights.dState)
+        let bw = blockWidth(dState: weights.dState, channels: channels)
         let blocks = (channels + bw - 1) / bw
-        let work: @Sendable (Int) -> Void = {
-            (block: Int) in
+        nonisolated(unsafe) let ops = scans.map { s in
+            ck_scan_operands(length: s.length, order: s.order, u: s.u, u_stride: s.uStride, delta_raw: s.deltaRaw,
+                             delta_stride: s.deltaStride, b: s.b, c: s.c, bc_stride: s.bcStride, z: s.z,
+                             z_stride: s.zStride, y: s.y, y_stride: s.yStride, accumulate: s.accumulate ? 1 : 0)
+        }
+        let n = weights.dState, total = weights.channels
+        let work: @Sendable (Int) -> Void = { block in
             let c0 = block * bw, c1 = Swift.min(channels, c0 + bw)
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: weights.dState * bw) { state in
+            ops.withUnsafeBufferPointer { o in
                 weights.a2.withUnsafeBufferPointer { a2 in
                     weights.d.withUnsafeBufferPointer { d in
                         weights.deltaBias.withUnsafeBufferPointer { bias in
-                            for (i, s) in scans.enumerated() {
-                                let off = i * channels
-                                scanBlock(s, c0: c0, c1: c1, a2: a2.baseAddress! + off, aStride: weights.channels,
-                                          d: d.baseAddress! + off, bias: bias.baseAddress! + off,
-                                          dState: weights.dState, state: state.baseAddress!)
-                            }
+                            ck_selective_scan(o.baseAddress!, o.count, channels, c0, c1, a2.baseAddress!, total,
+                                              d.baseAddress!, bias.baseAddress!, n, path.rawValue)
                         }
                     }
                 }
             }
         }
-        if blocks == 1 || scans[0].length * channels * weights.dState < 16_384 {
+        if blocks == 1 || scans[0].length * channels * scans.count * n < 16_384 {
             for b in 0..<blocks { work(b) }
         } else {
             DispatchQueue.concurrentPerform(iterations: blocks, execute: work)
-        }
-    }
-
-    /// Channels `c0..<c1` of one scan through the whole sequence. `a2`, `d`, `bias` point at this scan's channel 0.
-    @inline(__always)
-    static func scanBlock(_ s: ScanOperands, c0: Int, c1: Int, a2: UnsafePointer<Float>, aStride: Int,
-                          d: UnsafePointer<Float>, bias: UnsafePointer<Float>, dState n: Int,
-                          state: UnsafeMutablePointer<Float>) {
-        let width = c1 - c0
-        let vectors = (width + 7) / 8
-        let full = width / 8
-        let sv = UnsafeMutableRawPointer(state).bindMemory(to: Vec8.self, capacity: n * vectors)
-        for i in 0..<(n * vectors) { sv[i] = Vec8(repeating: 0) }
-        for t in 0..<s.length {
-            let p = Int(s.order[t])
-            let bRow = s.b + p * s.bcStride, cRow = s.c + p * s.bcStride
-            let uRow = s.u + p * s.uStride + c0, dRow = s.deltaRaw + p * s.deltaStride + c0
-            let yRow = s.y + p * s.yStride + c0
-            let zRow = s.z.map { $0 + p * s.zStride + c0 }
-            for v in 0..<vectors {
-                let o = v * 8
-                let isFull = v < full
-                let lanes = isFull ? 8 : width - o
-                let uu = isFull ? load8(uRow + o) : loadPartial(uRow + o, lanes)
-                let dl = (isFull ? load8(dRow + o) : loadPartial(dRow + o, lanes))
-                    + (isFull ? load8(bias + c0 + o) : loadPartial(bias + c0 + o, lanes))
-                let dt = softplusv(dl)
-                let du = dt * uu
-                var acc = (isFull ? load8(d + c0 + o) : loadPartial(d + c0 + o, lanes)) * uu
-                var aPtr = a2 + c0 + o
-                let hBase = sv + v
-                if isFull {
-                    for k in 0..<n {
-                        let dA = exp2v(dt * load8(aPtr))
-                        let h = dA * hBase[k * vectors] + du * bRow[k]
-                        hBase[k * vectors] = h
-                        acc += h * cRow[k]
-                        aPtr += aStride
-                    }
-                } else {
-                    for k in 0..<n {
-                        let dA = exp2v(dt * loadPartial(aPtr, lanes))
-                        let h = dA * hBase[k * vectors] + du * bRow[k]
-                        hBase[k * vectors] = h
-                        acc += h * cRow[k]
-                        aPtr += aStride
-                    }
-                }
-                if let zRow {
-                    acc *= siluv(isFull ? load8(zRow + o) : loadPartial(zRow + o, lanes))
-                }
-                if s.accumulate {
-                    acc += isFull ? load8(UnsafePointer(yRow + o)) : loadPartial(UnsafePointer(yRow + o), lanes)
-                }
-                if isFull { store8(acc, yRow + o) } else { storePartial(acc, yRow + o, lanes) }
-            }
         }
     }
 
@@ -231,16 +184,4 @@ public enum SelectiveScan {
             }
         }
     }
-}
-
-@inline(__always)
-func loadPartial(_ p: UnsafePointer<Float>, _ lanes: Int) -> Vec8 {
-    var v = Vec8(repeating: 0)
-    for i in 0..<lanes { v[i] = p[i] }
-    return v
-}
-
-@inline(__always)
-func storePartial(_ v: Vec8, _ p: UnsafeMutablePointer<Float>, _ lanes: Int) {
-    for i in 0..<lanes { p[i] = v[i] }
 }

@@ -67,8 +67,25 @@ public struct TorchCheckpoint {
     /// The unpickled `data.pkl` (or another pickle of the archive).
     public func pickle(_ name: String = "data.pkl") throws -> PickleValue {
         let bytes = try entryData(name, limit: 1 << 30)
-        let un = Unpickler(file: "\(file):\(name)")
+        var un = Unpickler(file: "\(file):\(name)")
+        un.callableHandler = Self.inertMetadata
         return try bytes.withUnsafeBytes { try un.load($0).value }
+    }
+
+    /// Classes that training checkpoints carry beside their weights: mamba-clip's `args` (argparse.Namespace) and
+    /// `best_acc` (a numpy scalar, with its dtype and the bytes protocol 2 pickles through `_codecs.encode`), and
+    /// the like. They are built as inert `PickleObject`s (never called, nothing imported), so the state dict beside
+    /// them can be read; every other callable is still refused by `Unpickler`.
+    static let inertClasses: Set<String> = [
+        "argparse.Namespace", "_codecs.encode", "builtins.set", "builtins.frozenset",
+        "numpy.dtype", "numpy.ndarray", "numpy.core.multiarray.scalar", "numpy._core.multiarray.scalar",
+        "numpy.core.multiarray._reconstruct", "numpy._core.multiarray._reconstruct",
+        "pathlib.PosixPath", "pathlib.WindowsPath", "pathlib.PurePosixPath", "torch.torch_version.TorchVersion",
+    ]
+
+    /// `Unpickler.callableHandler` for `inertClasses`; nil (the built-in whitelist, then refusal) for the rest.
+    static func inertMetadata(_ module: String, _ name: String, _ args: [PickleValue]) -> PickleValue? {
+        inertClasses.contains(module + "." + name) ? .object(PickleObject(module: module, name: name, args: args)) : nil
     }
 
     /// Tensor views of the state dict in pickle order (see the type's description).

@@ -183,15 +183,7 @@ struct VMambaTower: Sendable {
         trace?("s0b0.op.out_norm_out", y.array)
         if op.gated {
             // z = SiLU(second half of in_proj), applied after out_norm (§6.2.5)
-            nonisolated(unsafe) let yp = y.p, tp = t.p
-            parallelChunks(l, minChunk: 64) { rows in
-                for p in rows {
-                    for i in 0..<di {
-                        let z = tp[p * inW + di + i]
-                        yp[p * di + i] *= z / (1 + expf(-z))
-                    }
-                }
-            }
+            gateRows(y.p, yStride: di, z: t.p + di, zStride: inW, rows: l, width: di)
         }
         trace?("s0b0.op.out_proj_in", y.array)
         op.outProj.apply(y.p, rows: l, out: out)

@@ -14,7 +14,8 @@ struct BenchMambaCommand: AsyncParsableCommand {
         passed and at least 3 runs, and prints the median time per image, the multiply-adds per image as the
         implementation counts them (GEMMs and convolutions m·n·k, depthwise taps, the scan 2·N + 1 per channel
         and step), the multiply-add rate relative to ViT-B/32's, and the share of time spent in the selective
-        scan. The target is a rate of at least 2/3 of ViT-B/32's for each Mamba tower. Build in release mode.
+        scan. The target is a rate of at least 2/3 of ViT-B/32's for each Mamba tower. Build in release mode; the
+        first line gives the load average, since other processes on the cores distort the timings.
 
         Examples:
           oodbench bench mamba
@@ -48,7 +49,9 @@ struct BenchMambaCommand: AsyncParsableCommand {
 
     func run() async throws {
         let cores = ProcessInfo.processInfo.activeProcessorCount
-        print("cores \(cores), OpenBLAS \(BLASInfo.coreName) kernels, \(BLASInfo.threads) BLAS threads, batch \(batch), 224x224, float32")
+        var load = [Double](repeating: 0, count: 3)
+        let loadText = getloadavg(&load, 3) == 3 ? String(format: "load average %.2f %.2f %.2f", load[0], load[1], load[2]) : "load average n/a"
+        print("cores \(cores), OpenBLAS \(BLASInfo.coreName) kernels, \(BLASInfo.threads) BLAS threads, batch \(batch), 224x224, float32, \(loadText)")
         let subset = only.map { Set($0.split(separator: ",").map(String.init)) }
         let rows = try MambaCLIPBenchmark.run(seconds: seconds, batch: batch, seed: seed, only: subset) { line in
             FileHandle.standardError.write(Data((line + "\n").utf8))

@@ -33,7 +33,8 @@ private func softplus(_ x: Double) -> Double { x > 20 ? x : log1p(exp(x)) }
 final class SelectiveScanTests: XCTestCase {
     /// Runs one scan (fast kernel, or its naive twin) on channel-last buffers.
     private func scan(length: Int, channels: Int, dState: Int, u: [Float], deltaRaw: [Float], b: [Float], c: [Float],
-                      z: [Float]?, weights: SelectiveScanWeights, naive: Bool = false, order: [Int32]? = nil) -> [Float] {
+                      z: [Float]?, weights: SelectiveScanWeights, naive: Bool = false, order: [Int32]? = nil,
+                      path: KernelPath = .best) -> [Float] {
         var y = [Float](repeating: .nan, count: length * channels)
         let ord = order ?? (0..<length).map { Int32($0) }
         ord.withUnsafeBufferPointer { o in
@@ -53,7 +54,7 @@ final class SelectiveScanTests: XCTestCase {
                                 if naive {
                                     SelectiveScan.runNaive(ops, weights: weights, channelOffset: 0, channels: channels)
                                 } else {
-                                    SelectiveScan.run([ops], weights: weights, channels: channels)
+                                    SelectiveScan.run([ops], weights: weights, channels: channels, path: path)
                                 }
                             }
                         }
@@ -66,29 +67,37 @@ final class SelectiveScanTests: XCTestCase {
 
     /// L = 1, N = 1: y = C·Δ·B·u + D·u with Δ = softplus(δ_raw + δ_bias); with the gate, times SiLU(z).
     func testLengthOneByHand() {
+        for path in [KernelPath.best, .portable] { lengthOneByHand(path) }
+    }
+
+    private func lengthOneByHand(_ path: KernelPath) {
         let w = SelectiveScanWeights(channels: 2, dState: 1, aLog: [0.3, -0.2], d: [0.5, -1.5], deltaBias: [0.25, -0.5])
         let u: [Float] = [2, -3], dr: [Float] = [-0.25, 1.5], b: [Float] = [0.7], c: [Float] = [-1.1]
-        let y = scan(length: 1, channels: 2, dState: 1, u: u, deltaRaw: dr, b: b, c: c, z: nil, weights: w)
+        let y = scan(length: 1, channels: 2, dState: 1, u: u, deltaRaw: dr, b: b, c: c, z: nil, weights: w, path: path)
         // channel 0: Δ = softplus(0) = ln 2; channel 1: Δ = softplus(1) = ln(1 + e)
         let e0 = -1.1 * log(2.0) * 0.7 * 2 + 0.5 * 2
         let e1 = -1.1 * log(1 + M_E) * 0.7 * -3 + -1.5 * -3
         XCTAssertEqual(Double(y[0]), e0, accuracy: 1e-6)
         XCTAssertEqual(Double(y[1]), e1, accuracy: 1e-6)
         let z: [Float] = [1, -2]
-        let g = scan(length: 1, channels: 2, dState: 1, u: u, deltaRaw: dr, b: b, c: c, z: z, weights: w)
+        let g = scan(length: 1, channels: 2, dState: 1, u: u, deltaRaw: dr, b: b, c: c, z: z, weights: w, path: path)
         XCTAssertEqual(Double(g[0]), e0 * (1 / (1 + exp(-1.0))), accuracy: 1e-6)
         XCTAssertEqual(Double(g[1]), e1 * (-2 / (1 + exp(2.0))), accuracy: 1e-6)
     }
 
     /// L = 2, N = 2, one channel: h₁ = exp(Δ₁A)·h₀ + Δ₁·B₁·u₁ per state, written out by hand.
     func testLengthTwoByHand() {
+        for path in [KernelPath.best, .portable] { lengthTwoByHand(path) }
+    }
+
+    private func lengthTwoByHand(_ path: KernelPath) {
         let aLog: [Float] = [0, log(2)]                       // A = [−1, −2]
         let w = SelectiveScanWeights(channels: 1, dState: 2, aLog: aLog, d: [0.25], deltaBias: [0])
         let u: [Float] = [1, 2]
         let dr: [Float] = [0, 1]                               // Δ₀ = ln 2, Δ₁ = ln(1 + e)
         let b: [Float] = [1, 0.5, -1, 2]                      // B₀ = (1, 0.5), B₁ = (−1, 2)
         let c: [Float] = [2, 1, 0.5, -1]                      // C₀ = (2, 1),  C₁ = (0.5, −1)
-        let y = scan(length: 2, channels: 1, dState: 2, u: u, deltaRaw: dr, b: b, c: c, z: nil, weights: w)
+        let y = scan(length: 2, channels: 1, dState: 2, u: u, deltaRaw: dr, b: b, c: c, z: nil, weights: w, path: path)
         let d0 = log(2.0), d1 = log(1 + M_E)
         let h0 = [d0 * 1 * 1, d0 * 0.5 * 1]
         let y0 = 2 * h0[0] + 1 * h0[1] + 0.25 * 1
@@ -104,9 +113,12 @@ final class SelectiveScanTests: XCTestCase {
         var rng = SystemRandomNumberGenerator()
         func r(_ k: Int) -> [Float] { (0..<k).map { _ in Float.random(in: -2...2, using: &rng) } }
         let w = SelectiveScanWeights(channels: ch, dState: n, aLog: r(ch * n), d: r(ch), deltaBias: r(ch))
-        let y = scan(length: l, channels: ch, dState: n, u: [Float](repeating: 0, count: l * ch), deltaRaw: r(l * ch),
-                     b: r(l * n), c: r(l * n), z: r(l * ch), weights: w)
-        XCTAssertEqual(y, [Float](repeating: 0, count: l * ch))
+        let dr = r(l * ch), b = r(l * n), c = r(l * n), z = r(l * ch)
+        for path in [KernelPath.best, .portable] {
+            let y = scan(length: l, channels: ch, dState: n, u: [Float](repeating: 0, count: l * ch), deltaRaw: dr,
+                         b: b, c: c, z: z, weights: w, path: path)
+            XCTAssertEqual(y, [Float](repeating: 0, count: l * ch), "\(path)")
+        }
     }
 
     /// Fast kernel against its naive twin: N = 64 (SiMBA) and N = 1 (VMamba), channel counts with a partial
@@ -114,19 +126,19 @@ final class SelectiveScanTests: XCTestCase {
     func testKernelMatchesNaiveTwin() {
         var gen = SplitMix(seed: 7)
         func r(_ k: Int, _ s: Float = 1) -> [Float] { (0..<k).map { _ in s * gen.nextFloat() } }
-        for (ch, n, l) in [(37, 64, 23), (150, 1, 40), (8, 4, 5)] {
+        for (ch, n, l) in [(37, 64, 23), (150, 1, 40), (8, 4, 5), (3, 7, 9)] {
             let w = SelectiveScanWeights(channels: ch, dState: n, aLog: r(ch * n), d: r(ch), deltaBias: r(ch))
             var order = (0..<l).map { Int32($0) }
             order.reverse(); order.swapAt(1, l - 2)
             let u = r(l * ch, 2), dr = r(l * ch, 3), b = r(l * n), c = r(l * n), z = r(l * ch, 2)
-            for gate in [false, true] {
+            for gate in [false, true] { for path in [KernelPath.best, .portable] {
                 let fast = scan(length: l, channels: ch, dState: n, u: u, deltaRaw: dr, b: b, c: c, z: gate ? z : nil,
-                                weights: w, order: order)
+                                weights: w, order: order, path: path)
                 let slow = scan(length: l, channels: ch, dState: n, u: u, deltaRaw: dr, b: b, c: c, z: gate ? z : nil,
                                 weights: w, naive: true, order: order)
                 let err = zip(fast, slow).map { abs($0 - $1) / max(1, abs($1)) }.max()!
-                XCTAssertLessThan(err, 1e-5, "channels \(ch) N \(n) gate \(gate)")
-            }
+                XCTAssertLessThan(err, 1e-5, "channels \(ch) N \(n) gate \(gate) \(path)")
+            } }
         }
     }
 
@@ -142,6 +154,7 @@ final class SelectiveScanTests: XCTestCase {
                                      deltaBias: t["delta_bias"]!.data)
         let order = (0..<l).map { Int32($0) }
         for (gated, key, oneGroup) in [(false, "y_no_gate", false), (true, "y_gated", false), (true, "y_groups1_gated", true)] {
+          for path in [KernelPath.best, .portable] {
             var worst: Float = 0
             for bi in 0..<bt {
                 let slice = { (name: String) -> [Float] in
@@ -171,7 +184,7 @@ final class SelectiveScanTests: XCTestCase {
                                                      z: gated ? z.baseAddress! + g * per : nil, zStride: dch,
                                                      y: y.baseAddress! + g * per, yStride: dch)
                                     }
-                                    SelectiveScan.run(scans, weights: w, channels: per)
+                                    SelectiveScan.run(scans, weights: w, channels: per, path: path)
                                 }
                             } }
                         } }
@@ -179,33 +192,9 @@ final class SelectiveScanTests: XCTestCase {
                 }
                 for i in 0..<y.count { worst = max(worst, abs(y[i] - expected[i]) / max(1, abs(expected[i]))) }
             }
-            XCTAssertLessThan(worst, 1e-5, key)
+            XCTAssertLessThan(worst, 1e-5, "\(key) \(path)")
+          }
         }
-    }
-
-    /// Vector exp, log and softplus against libm over the ranges the scan uses.
-    func testVectorMathAgainstLibm() {
-        var worstExp: Float = 0, worstLog: Float = 0, worstSoftplus: Double = 0
-        var x: Float = -87
-        while x < 80 {
-            let v = Vec8((0..<8).map { x + Float($0) * 0.0123 })
-            let e = expv(v), sp = softplusv(v)
-            for i in 0..<8 {
-                let ref = Foundation.exp(Double(v[i]))
-                worstExp = max(worstExp, Float(abs(Double(e[i]) - ref) / ref))
-                let s = softplus(Double(v[i]))
-                worstSoftplus = max(worstSoftplus, abs(Double(sp[i]) - s) / s)
-            }
-            let lv = logv(Vec8((0..<8).map { Foundation.exp(x / 4 + Float($0) * 0.01) }))
-            for i in 0..<8 {
-                let arg = Double(Foundation.exp(x / 4 + Float(i) * 0.01))
-                worstLog = max(worstLog, Float(abs(Double(lv[i]) - Foundation.log(arg)) / max(1, abs(Foundation.log(arg)))))
-            }
-            x += 0.37
-        }
-        XCTAssertLessThan(worstExp, 3e-7)
-        XCTAssertLessThan(worstLog, 4e-7)
-        XCTAssertLessThan(worstSoftplus, 1e-6)
     }
 }
 

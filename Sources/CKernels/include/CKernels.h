@@ -44,6 +44,44 @@ void ck_en_conv(const float *in, int h, int w, int cin, int k, int stride, int p
 /// `out[j] = mean over p of in[p][j]` for `in [positions][c]`.
 void ck_en_mean_positions(const float *in, int positions, int c, float *out);
 
+// --- Selective scan and CLIP-Mamba epilogues (selective_scan.c; called from Inference) ---
+
+/// One scan's operands, channel-last (see Inference's `ScanOperands`): element (position p, channel c) of u is
+/// `u[p * u_stride + c]`; positions are visited in `order[0..<length]`; B and C hold d_state values per position;
+/// `z` (gate, y ← y·SiLU(z)) may be NULL; `accumulate` adds into y instead of overwriting it.
+typedef struct ck_scan_operands {
+    long length;
+    const int *order;
+    const float *u; long u_stride;
+    const float *delta_raw; long delta_stride;
+    const float *b; const float *c; long bc_stride;
+    const float *z; long z_stride;
+    float *y; long y_stride;
+    int accumulate;
+} ck_scan_operands;
+
+/// Channels [c0, c1) of `count` scans run one after the other (scan i reads its parameters at channel offset
+/// i·channels of `a2` (A·log₂e, state-major with row stride a_stride), `d` and `bias`). The state lives on the
+/// stack; nothing is allocated. path: 0 = best available, 1 = portable.
+void ck_selective_scan(const ck_scan_operands *scans, long count, long channels, long c0, long c1,
+                       const float *a2, long a_stride, const float *d, const float *bias, long d_state, int path);
+
+/// In place on rows of `[rows, width]` with row stride `stride`: op 0 = SiLU, 1 = GELU (erf), 2 = softplus.
+void ck_map_rows(int op, float *x, long rows, long width, long stride, int path);
+
+/// y ← y · SiLU(z) on `[rows, width]` rows.
+void ck_gate_rows(float *y, long y_stride, const float *z, long z_stride, long rows, long width, int path);
+
+/// Depthwise 3×3 convolution, stride 1, zero padding 1, output rows [row0, row1) (channels_last.c): x is
+/// `[height, width, ·]` with `x_stride` floats per position, weight9 `[9, channels]` tap-major, bias `[channels]` or
+/// NULL, out `[height, width, channels]`.
+void ck_depthwise3x3(const float *x, long x_stride, long height, long width, long channels, const float *weight9,
+                     const float *bias, float *out, long row0, long row1, int path);
+
+/// LayerNorm over each row of `[rows, width]` (biased variance, float sums); out may equal x.
+void ck_layer_norm_rows(const float *x, long rows, long width, const float *gamma, const float *beta, float eps,
+                        float *out, int path);
+
 #ifdef __cplusplus
 }
 #endif
