@@ -1,3 +1,4 @@
+import CKernels
 import Imaging
 
 /// Applies distortions, reusing its scratch memory and FFT buffers from image to image.
@@ -59,18 +60,14 @@ public final class Distorter {
     static let lumaG: [Double] = (0...255).map { 0.7154 * (Double($0) / 255.0) }
     static let lumaB: [Double] = (0...255).map { 0.0721 * (Double($0) / 255.0) }
 
+    /// The three tables one after the other (R at 0, G at 256, B at 512), as the C kernels take them.
+    static let lumaTable: [Double] = lumaR + lumaG + lumaB
+
     /// Y = ((0.2125·R) + (0.7154·G)) + (0.0721·B) per pixel (specs §1.2) into `out` (width · height values).
     func grey(_ input: Image8, into out: UnsafeMutablePointer<Double>) {
-        let n = input.width * input.height
         input.samples.withUnsafeBufferPointer { s in
-            Self.lumaR.withUnsafeBufferPointer { wr in
-                Self.lumaG.withUnsafeBufferPointer { wg in
-                    Self.lumaB.withUnsafeBufferPointer { wb in
-                        for i in 0..<n {
-                            out[i] = (wr[Int(s[3 * i])] + wg[Int(s[3 * i + 1])]) + wb[Int(s[3 * i + 2])]
-                        }
-                    }
-                }
+            Self.lumaTable.withUnsafeBufferPointer { lut in
+                ck_grey_lut(s.baseAddress!, input.width * input.height, lut.baseAddress!, out)
             }
         }
     }
@@ -126,17 +123,21 @@ public final class Distorter {
         }
     }
 
-    /// `uniform_noise(X, w, contrast, RandomState(seed))` (specs §3.9).
+    /// `uniform_noise(X, w, contrast, RandomState(seed))` (specs §3.9): one C pass that draws a refill's worth of
+    /// `random_sample` values at a time and turns them into clip((a + Y·c) + (−w + 2w·u)).
     func uniformNoise(_ input: Image8, width w: Double, contrast c: Double, seed: UInt32) -> DistortedImage {
         let n = input.width * input.height
-        let noise = scratchA.reserve(n)
         var rng = MT19937(seed: seed)
-        rng.fillUniform(UnsafeMutableBufferPointer(start: noise, count: n), low: -w, high: w)
+        let low = -w, range = w - low   // uniform(−w, w): low + (high − low)·u
         let a = (1 - c) / 2.0
         return output(input.width, input.height, .grey) { out in
-            grey(input, into: out)
-            for i in 0..<n { out[i] = (a + out[i] * c) + noise[i] }
-            Self.clip(out, n)
+            input.samples.withUnsafeBufferPointer { s in
+                Self.lumaTable.withUnsafeBufferPointer { lut in
+                    rng.drawRaw { state, position in
+                        ck_uniform_noise(state, position, s.baseAddress!, n, lut.baseAddress!, a, c, low, range, out)
+                    }
+                }
+            }
         }
     }
 
@@ -144,32 +145,16 @@ public final class Distorter {
     func rotation(_ input: Image8, degrees: Int) throws -> DistortedImage {
         let h = input.height, w = input.width
         if degrees == 0 { return greyOutput(input, layout: .grey) }
-        let y = scratchA.reserve(h * w)
-        grey(input, into: y)
-        switch degrees {
-        case 90:  // out[i][j] = Y[j][W−1−i], out is W × H: the transpose with its rows in reverse order
-            return output(h, w, .stackedGrey) { out in
-                let t = scratchB.reserve(h * w)
-                GaussianFilter.transpose(y, rows: h, columns: w, into: t)
-                for i in 0..<w { (out + i * h).update(from: t + (w - 1 - i) * h, count: h) }
-            }
-        case 180:
-            return output(w, h, .stackedGrey) { out in
-                let n = w * h
-                for i in 0..<n { out[i] = y[n - 1 - i] }
-            }
-        case 270:  // out[i][j] = Y[H−1−j][i], out is W × H: the transpose with each row reversed
-            return output(h, w, .stackedGrey) { out in
-                GaussianFilter.transpose(y, rows: h, columns: w, into: out)
-                for i in 0..<w {
-                    let row = out + i * h
-                    var a = 0, b = h - 1
-                    while a < b { let v = row[a]; row[a] = row[b]; row[b] = v; a += 1; b -= 1 }
-                }
-            }
-        default:
+        guard degrees == 90 || degrees == 180 || degrees == 270 else {
             throw DistortionsError.unknownCondition(distortion: "rotation", condition: String(degrees),
                                                     valid: Distortion.rotation.conditions)
+        }
+        let y = scratchA.reserve(h * w)
+        grey(input, into: y)
+        // 90: out[i][j] = Y[j][W−1−i]; 180: out[i][j] = Y[H−1−i][W−1−j]; 270: out[i][j] = Y[H−1−j][i].
+        let (outWidth, outHeight) = degrees == 180 ? (w, h) : (h, w)
+        return output(outWidth, outHeight, .stackedGrey) { out in
+            ck_rotate(y, Int32(h), Int32(w), Int32(degrees), out)
         }
     }
 
@@ -216,22 +201,9 @@ public final class Distorter {
         }
         let kernel = GaussianKernel(sigma: sigma)
         let r = kernel.radius
-        let padded = scratchB.reserve(max((h + 2 * r) * w, (w + 2 * r) * h))
-        let pass = scratchC.reserve(h * w)
+        let scratch = scratchB.reserve(ck_gauss_scratch_count(Int32(h), Int32(w), Int32(r)))
         kernel.half.withUnsafeBufferPointer { half in
-            // Axis 0: each column, padded with r rows of cval above and below.
-            GaussianFilter.fill(padded, count: r * w, value: Self.backgroundGrey)
-            (padded + r * w).update(from: y, count: h * w)
-            GaussianFilter.fill(padded + (r + h) * w, count: r * w, value: Self.backgroundGrey)
-            GaussianFilter.verticalPass(padded, rows: h, columns: w, half: half.baseAddress!, radius: r, out: pass)
-            // Axis 1: each row, done as axis 0 of the transpose (again padded with cval).
-            GaussianFilter.fill(padded, count: r * h, value: Self.backgroundGrey)
-            GaussianFilter.transpose(pass, rows: h, columns: w, into: padded + r * h)
-            GaussianFilter.fill(padded + (r + w) * h, count: r * h, value: Self.backgroundGrey)
-            let transposed = scratchD.reserve(h * w)
-            GaussianFilter.verticalPass(padded, rows: w, columns: h, half: half.baseAddress!, radius: r,
-                                        out: transposed)
-            GaussianFilter.transpose(transposed, rows: w, columns: h, into: out)
+            ck_gauss_filter(y, Int32(h), Int32(w), half.baseAddress!, Int32(r), Self.backgroundGrey, scratch, out)
         }
     }
 }

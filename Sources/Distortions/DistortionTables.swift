@@ -1,3 +1,4 @@
+import CKernels
 import Crypto
 import Foundation
 
@@ -28,9 +29,9 @@ public struct DistortionTables: Sendable {
     /// Derived once: the spectrum symmetrised about DC and laid out as FFTW's unshifted half spectrum, scaled by
     /// 1/(N·N) (so the inverse transform needs no extra pass). See `FourierDistortions`.
     let halfSpectrumScaled: [Double]
-    /// Derived once: for false-colour's nearest search, `gammaBucket[b]` = the largest k with g[k] ≤ b / buckets.
-    let gammaBucket: [UInt8]
-    static let gammaBuckets = 4096
+    /// Derived once: the start table of false-colour's nearest search (`ck_false_colour_index`: buckets keyed by
+    /// the exponent and top mantissa bits of the value, each holding the largest k with g[k] ≤ its lower edge).
+    let gammaIndex: [UInt32]
 
     /// Reads both tables from the given files and checks their sha256 against the known values.
     public init(meanAmplitudeSpectrum spectrumURL: URL, gammaTable gammaURL: URL) throws {
@@ -82,14 +83,12 @@ public struct DistortionTables: Sendable {
         meanAmplitudeSpectrum = spectrum
         self.gamma = gamma
         halfSpectrumScaled = Self.symmetrisedHalfSpectrum(spectrum, size: size)
-        var bucket = [UInt8](repeating: 0, count: Self.gammaBuckets)
-        var k = 0
-        for b in 0..<Self.gammaBuckets {
-            let edge = Double(b) / Double(Self.gammaBuckets)
-            while k < 255 && gamma[k + 1] <= edge { k += 1 }
-            bucket[b] = UInt8(k)
+        gammaIndex = gamma.withUnsafeBufferPointer { g in
+            [UInt32](unsafeUninitializedCapacity: Int(CK_FC_INDEX_COUNT)) { buffer, count in
+                ck_false_colour_index(g.baseAddress!, buffer.baseAddress!)
+                count = Int(CK_FC_INDEX_COUNT)
+            }
         }
-        gammaBucket = bucket
     }
 
     /// (T(k) + T(−k)) / 2 · 1/N² on FFTW's half spectrum (rows u = 0…N−1, columns v = 0…N/2), from the shifted T.

@@ -26,8 +26,9 @@ final class FFTBuffer: @unchecked Sendable {
 
 /// An FFTW double-precision plan, made once per (kind, shape) and shared by all threads.
 ///
-/// FFTW's planner is not thread-safe, its new-array execute functions are: plans are created under one lock with
-/// `FFTW_ESTIMATE` (deterministic, no timing-dependent choice of algorithm) and executed on caller buffers.
+/// FFTW's planner is not thread-safe, its new-array execute functions are: plans are created under one lock — from
+/// the pinned wisdom of `FFTWisdom` where it applies, otherwise with `FFTW_ESTIMATE` (both deterministic, no
+/// timing-dependent choice of algorithm) — and executed on caller buffers.
 /// Transforms are unnormalised, as FFTW's: a forward then a backward transform multiplies by the element count.
 final class FFTPlan: @unchecked Sendable {
     enum Kind: Hashable, Sendable {
@@ -73,12 +74,28 @@ final class FFTPlan: @unchecked Sendable {
         kind = key.kind
         shape = key.shape
         let n = shape.reduce(1, *)
-        let half = shape.dropLast().reduce(1, *) * (shape.last! / 2 + 1)
         let input = FFTBuffer(count: 2 * n)
         let output = FFTBuffer(count: 2 * n)
         let dims = shape.map { Int32($0) }
-        let flags = UInt32(FFTW_ESTIMATE)
-        let made: OpaquePointer? = dims.withUnsafeBufferPointer { d in
+        // The pinned plans of `FFTWisdom` where they apply (wisdom only: nothing is timed), otherwise FFTW_ESTIMATE.
+        // The wisdom is forgotten right after, so that it cannot steer the plans of other shapes.
+        var made: OpaquePointer? = nil
+        if FFTWisdom.covers(kind: key.kind, shape: key.shape) {
+            if fftw_import_wisdom_from_string(FFTWisdom.text) != 0 {
+                made = Self.plan(key, dims: dims, input: input, output: output,
+                                 flags: UInt32(FFTW_MEASURE) | UInt32(FFTW_WISDOM_ONLY))
+            }
+            fftw_forget_wisdom()
+        }
+        if made == nil { made = Self.plan(key, dims: dims, input: input, output: output, flags: UInt32(FFTW_ESTIMATE)) }
+        guard let made else { fatalError("FFTW could not plan \(key.kind) for shape \(key.shape)") }
+        plan = made
+    }
+
+    private static func plan(_ key: Key, dims: [Int32], input: FFTBuffer, output: FFTBuffer,
+                             flags: UInt32) -> OpaquePointer? {
+        let n = key.shape.reduce(1, *)
+        return dims.withUnsafeBufferPointer { d in
             input.pointer.withMemoryRebound(to: fftw_complex.self, capacity: n) { cin in
                 output.pointer.withMemoryRebound(to: fftw_complex.self, capacity: n) { cout in
                     switch key.kind {
@@ -89,14 +106,11 @@ final class FFTPlan: @unchecked Sendable {
                     case .realForward:
                         return fftw_plan_dft_r2c(Int32(d.count), d.baseAddress, input.pointer, cout, flags)
                     case .realBackward:
-                        _ = half
                         return fftw_plan_dft_c2r(Int32(d.count), d.baseAddress, cin, output.pointer, flags)
                     }
                 }
             }
         }
-        guard let made else { fatalError("FFTW could not plan \(key.kind) for shape \(key.shape)") }
-        plan = made
     }
 
     /// Runs the transform from `input` to `output` (both `FFTBuffer`s, distinct, large enough for the shape:

@@ -1,3 +1,4 @@
+import CKernels
 import Imaging
 
 /// `false_colour(X, x_gamma_function)` (specs/distortions.md §3.7): opponent colours with the L−M and S−(L+M)
@@ -27,62 +28,25 @@ extension Distorter {
         0x1.650e0d0b9259dp-5, -0x1.e081864d5ac9ep-2, 0x1.5bd56ff2c3effp+2,
     ]
 
+    /// M, w, N, N⁻¹, M⁻¹ one after the other, as `ck_false_colour` takes them.
+    static let falseColourConstants: [Double] =
+        coneMatrix + whitePoint + opponentMatrix + inverseOpponentMatrix + inverseConeMatrix
+
+    /// Per pixel (the C kernel `ck_false_colour`, AVX2 over four pixels, each in the reference's order): linearise
+    /// through g, cones minus white point, opponent axes with L−M and S−(L+M) negated, back through N⁻¹ and M⁻¹,
+    /// clip, and the index k minimising |g[k] − v| (lowest on ties) as k / 255.0.
     func falseColour(_ input: Image8) throws -> DistortedImage {
         guard let tables else {
             throw DistortionsError.unsupportedImage(
                 distortion: "false-colour", reason: "needs the monitor gamma table (DistortionTables)")
         }
         let n = input.width * input.height
-        // Hoisted constants: the matrices as scalars so that the loop keeps them in registers.
-        let m = Self.coneMatrix, wp = Self.whitePoint, o = Self.opponentMatrix
-        let oi = Self.inverseOpponentMatrix, mi = Self.inverseConeMatrix
-        let (m00, m01, m02, m10, m11, m12, m20, m21, m22) = (m[0], m[1], m[2], m[3], m[4], m[5], m[6], m[7], m[8])
-        let (o00, o01, o02, o10, o11, o12, o20, o21, o22) = (o[0], o[1], o[2], o[3], o[4], o[5], o[6], o[7], o[8])
-        let (p00, p01, p02, p10, p11, p12, p20, p21, p22) =
-            (oi[0], oi[1], oi[2], oi[3], oi[4], oi[5], oi[6], oi[7], oi[8])
-        let (q00, q01, q02, q10, q11, q12, q20, q21, q22) =
-            (mi[0], mi[1], mi[2], mi[3], mi[4], mi[5], mi[6], mi[7], mi[8])
-        let (w0, w1, w2) = (wp[0], wp[1], wp[2])
-        let buckets = Double(DistortionTables.gammaBuckets)
-        let lastBucket = DistortionTables.gammaBuckets - 1
-
         return output(input.width, input.height, .rgb) { out in
             input.samples.withUnsafeBufferPointer { s in
                 tables.gamma.withUnsafeBufferPointer { g in
-                    tables.gammaBucket.withUnsafeBufferPointer { bucket in
-                        // 8. The index k minimising |g[k] − v| (lowest on ties), as k / 255.0.
-                        @inline(__always) func nearest(_ v: Double) -> Double {
-                            var k = Int(bucket[min(Int(v * buckets), lastBucket)])
-                            while k > 0 && g[k] > v { k -= 1 }
-                            while k < 255 && g[k + 1] <= v { k += 1 }
-                            if k < 255 && abs(g[k + 1] - v) < abs(g[k] - v) { k += 1 }
-                            return Double(k) / 255.0
-                        }
-                        for i in 0..<n {
-                            // 1. Linearise.
-                            let lr = g[Int(s[3 * i])], lg = g[Int(s[3 * i + 1])], lb = g[Int(s[3 * i + 2])]
-                            // 2–3. Cone activations minus the white point.
-                            let d0 = ((m00 * lr + m01 * lg) + m02 * lb) - w0
-                            let d1 = ((m10 * lr + m11 * lg) + m12 * lb) - w1
-                            let d2 = ((m20 * lr + m21 * lg) + m22 * lb) - w2
-                            // 4–5. Opponent coordinates; negate the two chromatic ones.
-                            let k0 = (o00 * d0 + o01 * d1) + o02 * d2
-                            let k1 = -((o10 * d0 + o11 * d1) + o12 * d2)
-                            let k2 = -((o20 * d0 + o21 * d1) + o22 * d2)
-                            // 6. Back to cones (plus white point), then to linear RGB.
-                            let c0 = ((p00 * k0 + p01 * k1) + p02 * k2) + w0
-                            let c1 = ((p10 * k0 + p11 * k1) + p12 * k2) + w1
-                            let c2 = ((p20 * k0 + p21 * k1) + p22 * k2) + w2
-                            var r = (q00 * c0 + q01 * c1) + q02 * c2
-                            var gg = (q10 * c0 + q11 * c1) + q12 * c2
-                            var b = (q20 * c0 + q21 * c1) + q22 * c2
-                            // 7. Clip.
-                            r = r > 1 ? 1 : (r < 0 ? 0 : r)
-                            gg = gg > 1 ? 1 : (gg < 0 ? 0 : gg)
-                            b = b > 1 ? 1 : (b < 0 ? 0 : b)
-                            out[3 * i] = nearest(r)
-                            out[3 * i + 1] = nearest(gg)
-                            out[3 * i + 2] = nearest(b)
+                    tables.gammaIndex.withUnsafeBufferPointer { index in
+                        Self.falseColourConstants.withUnsafeBufferPointer { c in
+                            ck_false_colour(s.baseAddress!, n, g.baseAddress!, index.baseAddress!, c.baseAddress!, out)
                         }
                     }
                 }

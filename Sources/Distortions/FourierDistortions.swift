@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 import Imaging
 
@@ -46,25 +47,17 @@ extension Distorter {
                 reason: "needs an even width and height (the reference's shift vector does not fit otherwise), got \(w)×\(h)")
         }
         let n = (h - 1) * (w - 1), m = n / 2
-        let halfWidth = w / 2 + 1
         let scale = 1.0 / Double(h * w)
 
         // 1–2. m draws of the global generator, then s[t] = ((((u − 0.5)·2)·width)/180)·π.
         let shifts = scratchA.reserve(max(m, 1))
         var rng = MT19937(seed: seed)
         rng.fillRandomSamples(UnsafeMutableBufferPointer(start: shifts, count: m))
-        let widthDegrees = Double(degrees)
-        for t in 0..<m { shifts[t] = ((((shifts[t] - 0.5) * 2) * widthDegrees) / 180) * Double.pi }
-        let sines = scratchB.reserve(max(m, 1)), cosines = scratchC.reserve(max(m, 1))
-        FastSinCos.compute(shifts, sines: sines, cosines: cosines, count: m)
         // P[j] = (e^{i s[j]} + e^{i s[m−1−j]}) / 2 · 1/N: the factor of the Hermitian part at q-index j < m
-        // (its partner n−1−j gets −s[m−1−j] in the reference, specs §3.5 quirk).
+        // (its partner n−1−j gets −s[m−1−j] in the reference, specs §3.5 quirk). sin and cos as `FastSinCos`.
+        let sines = scratchB.reserve(max(m, 1)), cosines = scratchC.reserve(max(m, 1))
         let factors = scratchD.reserve(max(2 * m, 2))
-        let halfScale = 0.5 * scale
-        for j in 0..<m {
-            factors[2 * j] = (cosines[j] + cosines[m - 1 - j]) * halfScale
-            factors[2 * j + 1] = (sines[j] + sines[m - 1 - j]) * halfScale
-        }
+        ck_phase_factors(shifts, m, Double(degrees), 0.5 * scale, sines, cosines, factors)
 
         // 3. F = FFT2(Y) (half spectrum).
         let fft = fftScratch(height: h, width: w)
@@ -74,37 +67,11 @@ extension Distorter {
         // 4–5. Multiply each frequency by its factor; row 0, column 0 of the shifted spectrum and DC are untouched.
         // Shifted row r = (u + h/2) mod h, column c = (v + w/2) mod w: columns v < w/2 map to c = v + w/2 ≥ 1,
         // so along a row the q-index t = (r − 1)(w − 1) + (c − 1) runs contiguously; v = w/2 is column c = 0.
-        let z = fft.spectrum.pointer
-        for u in 0..<h {
-            let r = u < h / 2 ? u + h / 2 : u - h / 2
-            let row = z + 2 * u * halfWidth
-            if r == 0 {
-                for v in 0..<halfWidth { row[2 * v] *= scale; row[2 * v + 1] *= scale }
-                continue
-            }
-            let t0 = (r - 1) * (w - 1) + w / 2 - 1
-            for v in 0..<(w / 2) {
-                let t = t0 + v
-                var fr = scale, fi = 0.0
-                if t < m {
-                    fr = factors[2 * t]; fi = factors[2 * t + 1]
-                } else if t > m {
-                    fr = factors[2 * (n - 1 - t)]; fi = -factors[2 * (n - 1 - t) + 1]
-                }
-                let re = row[2 * v], im = row[2 * v + 1]
-                row[2 * v] = re * fr - im * fi
-                row[2 * v + 1] = re * fi + im * fr
-            }
-            row[2 * (w / 2)] *= scale
-            row[2 * (w / 2) + 1] *= scale
-        }
+        ck_phase_apply(fft.spectrum.pointer, Int32(h), Int32(w), factors, scale)
         fft.backward.execute(fft.spectrum, fft.result)
 
         // 6. Clip; stacked grey.
-        return output(w, h, .stackedGrey) { out in
-            out.update(from: fft.result.pointer, count: h * w)
-            Self.clip(out, h * w)
-        }
+        return output(w, h, .stackedGrey) { out in ck_clip_copy(fft.result.pointer, h * w, out) }
     }
 
     /// `power_equalisation(X, mean_power_spectrum_grey)`: the image's phases with the mean amplitude spectrum.
@@ -122,27 +89,11 @@ extension Distorter {
         let fft = fftScratch(height: h, width: w)
         grey(input, into: fft.real.pointer)
         fft.forward.execute(fft.real, fft.spectrum)
-        let count = fft.forward.halfComplexCount
-        let z = fft.spectrum.pointer
+        // T·e^{iφ} with e^{iφ} = F/|F| (atan2's angle where |F| = 0).
         tables.halfSpectrumScaled.withUnsafeBufferPointer { t in
-            for k in 0..<count {
-                let re = z[2 * k], im = z[2 * k + 1]
-                let magnitude = (re * re + im * im).squareRoot()
-                var c = 1.0, s = 0.0
-                if magnitude > 0 {
-                    c = re / magnitude; s = im / magnitude
-                } else {
-                    let phase = atan2(im, re)
-                    c = cos(phase); s = sin(phase)
-                }
-                z[2 * k] = t[k] * c
-                z[2 * k + 1] = t[k] * s
-            }
+            ck_power_equalise(fft.spectrum.pointer, fft.forward.halfComplexCount, t.baseAddress!)
         }
         fft.backward.execute(fft.spectrum, fft.result)
-        return output(w, h, .stackedGrey) { out in
-            out.update(from: fft.result.pointer, count: h * w)
-            Self.clip(out, h * w)
-        }
+        return output(w, h, .stackedGrey) { out in ck_clip_copy(fft.result.pointer, h * w, out) }
     }
 }

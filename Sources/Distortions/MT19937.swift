@@ -1,3 +1,5 @@
+import CKernels
+
 /// numpy's legacy `RandomState` (MT19937), reproduced bit for bit (specs/distortions.md §1.5).
 ///
 /// Seeding with an integer, `random_sample`, `uniform` and the polar Box–Muller `standard_normal` with its cached
@@ -62,39 +64,18 @@ public struct MT19937: Sendable {
 
     /// `random_sample(size=out.count)`: fills `out` in order, exactly as repeated `randomSample()` calls.
     ///
-    /// Works a refill block at a time: a branch-free inner loop over the word pairs of the block (the compiler
-    /// vectorises the tempering), and a single straddling double when a pair crosses a refill.
+    /// The C kernel works a refill block at a time (the refill and the tempering eight words per AVX2 vector,
+    /// the doubles four at a time), with a single straddling double when a pair crosses a refill.
     public mutating func fillRandomSamples(_ out: UnsafeMutableBufferPointer<Double>) {
-        guard let base = out.baseAddress else { return }
-        var pos = position
-        let count = out.count
-        state.withUnsafeMutableBufferPointer { buffer in
-            let mt = buffer.baseAddress!
-            var i = 0
-            while i < count {
-                if pos == 624 { Self.twist(mt); pos = 0 }
-                let pairs = min((624 - pos) / 2, count - i)
-                let words = mt + pos
-                let target = base + i
-                for p in 0..<pairs {
-                    // a < 2^27 and b < 2^26 convert exactly through Int32; ·2^−53 is the exact division by 2^53.
-                    let a = Int32(truncatingIfNeeded: Self.temper(words[2 * p]) >> 5)
-                    let b = Int32(truncatingIfNeeded: Self.temper(words[2 * p + 1]) >> 6)
-                    target[p] = (Double(a) * 67_108_864.0 + Double(b)) * 0x1p-53
-                }
-                i += pairs
-                pos += 2 * pairs
-                if i < count && pos == 623 {  // a double whose two words straddle a refill
-                    let a = Self.temper(mt[623]) >> 5
-                    Self.twist(mt)
-                    let b = Self.temper(mt[0]) >> 6
-                    pos = 1
-                    base[i] = (Double(a) * 67_108_864.0 + Double(b)) / 9_007_199_254_740_992.0
-                    i += 1
-                }
-            }
-        }
-        position = pos
+        guard let base = out.baseAddress, out.count > 0 else { return }
+        drawRaw { ck_mt19937_fill_random($0, $1, base, out.count) }
+    }
+
+    /// Lets a C kernel draw from the generator: `body` gets the 624 state words and the read position (624: refill
+    /// first) and returns the new position. The cached Gaussian is untouched (the kernels draw doubles only).
+    internal mutating func drawRaw(_ body: (UnsafeMutablePointer<UInt32>, Int32) -> Int32) {
+        let pos = Int32(position)
+        position = Int(state.withUnsafeMutableBufferPointer { body($0.baseAddress!, pos) })
     }
 
     /// `uniform(low, high, size=count)`, filled in order: low + (high − low) · random_sample().

@@ -24,6 +24,7 @@ struct BenchDistortionsCommand: ParsableCommand {
           oodbench bench distortions
           oodbench bench distortions --seconds 0.2 --reference-code ~/src/generalisation-humans-DNNs
           oodbench bench distortions --no-reference --json
+          oodbench bench distortions --clock cpu --only low-pass,uniform-noise --python ~/venv/bin/python
         """
     )
 
@@ -48,6 +49,15 @@ struct BenchDistortionsCommand: ParsableCommand {
     @Flag(name: .long, help: "Print the results as JSON.")
     var json = false
 
+    @Option(name: .long, help: "Clock of each call: wall, or cpu (the thread's CPU time, for both sides; steadier on a loaded machine).")
+    var clock: String = "wall"
+
+    @Option(name: .long, help: "Comma-separated distortion names to time (default: all).")
+    var only: String?
+
+    @Option(name: .long, help: "PNG compression of the round trip's encode: fast (the writers' default), none or small.")
+    var pngCompression: String = "fast"
+
     struct Row: Codable {
         var distortion: String
         var condition: String
@@ -58,6 +68,18 @@ struct BenchDistortionsCommand: ParsableCommand {
 
     func validate() throws {
         guard seconds > 0, seconds <= 60 else { throw ValidationError("--seconds must be in (0, 60].") }
+        guard clock == "wall" || clock == "cpu" else { throw ValidationError("--clock must be wall or cpu.") }
+        guard PNGCompression(rawValue: pngCompression) != nil else {
+            throw ValidationError("--png-compression must be none, fast or small.")
+        }
+        for name in selected ?? [] where Distortion.named(name) == nil {
+            throw ValidationError("--only: unknown distortion \(name).")
+        }
+    }
+
+    /// The names given to --only, nil for all.
+    var selected: Set<String>? {
+        only.map { Set($0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }) }
     }
 
     func run() throws {
@@ -73,10 +95,12 @@ struct BenchDistortionsCommand: ParsableCommand {
         let tableValues = try DistortCommand.loadTables(tables)
         let engine = Distorter(tables: tableValues)
 
+        let cpuClock = clock == "cpu"
+        let wanted = selected
         var rows: [Row] = []
-        for distortion in Distortion.all {
+        for distortion in Distortion.all where wanted?.contains(distortion.name) ?? true {
             for condition in distortion.conditions {
-                let ms = try Self.medianMs(seconds: seconds) {
+                let ms = try Self.medianMs(seconds: seconds, cpuClock: cpuClock) {
                     _ = try engine.apply(distortion, condition: condition, to: image, seed: 42)
                 }
                 rows.append(Row(distortion: distortion.name, condition: condition, oodbenchMs: ms, referenceMs: nil,
@@ -84,13 +108,14 @@ struct BenchDistortionsCommand: ParsableCommand {
                 FileHandle.standardError.write(Data("\(distortion.name) \(condition): \(Self.format(ms)) ms\n".utf8))
             }
         }
+        let compression = PNGCompression(rawValue: pngCompression) ?? .fast
         var roundTrips: [Row] = []
-        for (distortion, condition) in Self.roundTripConditions {
+        for (distortion, condition) in Self.roundTripConditions where wanted?.contains(distortion) ?? true {
             guard let d = Distortion.named(distortion) else { continue }
-            let ms = try Self.medianMs(seconds: seconds) {
+            let ms = try Self.medianMs(seconds: seconds, cpuClock: cpuClock) {
                 let decodedInput = try Image8(data: pngData, name: inputPath)
                 let out = try engine.apply(d, condition: condition, to: decodedInput, seed: 42)
-                _ = try out.image8(.roundHalfUp, expandGrey: true).pngData()
+                _ = try out.image8(.roundHalfUp, expandGrey: true).pngData(compression: compression)
             }
             roundTrips.append(Row(distortion: distortion, condition: condition, oodbenchMs: ms, referenceMs: nil,
                                   targetMs: 3))
@@ -100,7 +125,8 @@ struct BenchDistortionsCommand: ParsableCommand {
         if !noReference {
             let reference = ReferenceTimer(python: python, codeFolder: Self.referenceFolder(referenceCode, mirror: mirror))
             switch reference.run(image: image, png: pngData, tablesFolder: tables ?? "\(mirror)/generalisation-humans-DNNs",
-                                 seconds: seconds, roundTrips: Self.roundTripConditions) {
+                                 seconds: seconds, cpuClock: cpuClock, only: wanted,
+                                 roundTrips: Self.roundTripConditions) {
             case .success(let result):
                 referenceNote = "reference: " + result.description
                 for i in rows.indices { rows[i].referenceMs = result.ms["\(rows[i].distortion) \(rows[i].condition)"] }
@@ -115,10 +141,12 @@ struct BenchDistortionsCommand: ParsableCommand {
         if json {
             struct Report: Codable {
                 var input: String; var width: Int; var height: Int; var cores: Int; var note: String
+                var clock: String; var loadAverage: String
                 var distortions: [Row]; var decodeDistortEncode: [Row]
             }
             let report = Report(input: inputPath, width: image.width, height: image.height,
                                 cores: ProcessInfo.processInfo.activeProcessorCount, note: referenceNote,
+                                clock: clock, loadAverage: Self.loadAverage(),
                                 distortions: rows, decodeDistortEncode: roundTrips)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -126,11 +154,20 @@ struct BenchDistortionsCommand: ParsableCommand {
             return
         }
         print("oodbench bench distortions: \(inputPath) (\(image.width)×\(image.height)), one thread, "
-              + "\(ProcessInfo.processInfo.activeProcessorCount) cores; median of ≥ 3 calls over ≥ \(seconds) s")
+              + "\(ProcessInfo.processInfo.activeProcessorCount) cores; median of ≥ 3 calls over ≥ \(seconds) s; "
+              + (cpuClock ? "thread CPU time" : "wall time") + " per call; load average \(Self.loadAverage())")
         print(referenceNote)
         print(Self.table(rows, title: "distortion"))
-        print("decode PNG + distort + encode PNG (RGB, round half up):")
+        print("decode PNG + distort + encode PNG (RGB, round half up, compression \(pngCompression); "
+              + "reference: Pillow's default, zlib level 6):")
         print(Self.table(roundTrips, title: "round trip"))
+    }
+
+    /// The 1-minute load average (from /proc/loadavg), or "unknown".
+    static func loadAverage() -> String {
+        guard let text = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8),
+              let first = text.split(separator: " ").first else { return "unknown" }
+        return String(first)
     }
 
     /// One representative condition per distortion for the PNG round trip.
@@ -162,15 +199,22 @@ struct BenchDistortionsCommand: ParsableCommand {
         }
     }
 
-    /// Median wall time in ms of `body` after one warm-up call: at least 3 calls and at least `seconds`.
-    static func medianMs(seconds: Double, _ body: () throws -> Void) throws -> Double {
+    /// Median time in ms of `body` after one warm-up call: at least 3 calls and at least `seconds` of wall time.
+    /// Each call is timed by the wall clock, or with `cpuClock` by this thread's CPU time.
+    static func medianMs(seconds: Double, cpuClock: Bool = false, _ body: () throws -> Void) throws -> Double {
         try body()
         var times: [Double] = []
+        func now() -> UInt64 {
+            guard cpuClock else { return DispatchTime.now().uptimeNanoseconds }
+            var ts = timespec()
+            clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+            return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+        }
         let start = DispatchTime.now().uptimeNanoseconds
         while times.count < 3 || Double(DispatchTime.now().uptimeNanoseconds - start) < seconds * 1e9 {
-            let t0 = DispatchTime.now().uptimeNanoseconds
+            let t0 = now()
             try body()
-            times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+            times.append(Double(now() - t0) / 1e6)
             if times.count >= 100_000 { break }
         }
         times.sort()

@@ -13,8 +13,8 @@ struct ReferenceTimer {
         var roundTripMs: [String: Double]
     }
 
-    func run(image: Image8, png: Data, tablesFolder: String, seconds: Double,
-             roundTrips: [(String, String)]) -> Swift.Result<Result, CLIError> {
+    func run(image: Image8, png: Data, tablesFolder: String, seconds: Double, cpuClock: Bool = false,
+             only: Set<String>? = nil, roundTrips: [(String, String)]) -> Swift.Result<Result, CLIError> {
         guard let codeFolder else {
             return .failure(CLIError("image_manipulation.py not found; pass --reference-code PATH to a checkout of "
                                      + "rgeirhos/generalisation-humans-DNNs"))
@@ -29,7 +29,8 @@ struct ReferenceTimer {
             let arguments: [String: Any] = [
                 "code_dir": codeFolder.path, "input": work.appendingPathComponent("input.u8").path,
                 "png": work.appendingPathComponent("input.png").path, "height": image.height, "width": image.width,
-                "tables": tablesFolder, "seconds": seconds,
+                "tables": tablesFolder, "seconds": seconds, "cpu_clock": cpuClock,
+                "only": only.map { Array($0).sorted() } ?? [],
                 "round_trips": roundTrips.map { [$0.0, $0.1] },
             ]
             let argumentData = try JSONSerialization.data(withJSONObject: arguments)
@@ -136,11 +137,14 @@ struct ReferenceTimer {
             return im.uniform_noise(x, float(cond), 0.3, np.random.RandomState(seed=42))
         raise KeyError(dist)
 
+    # The call's own clock: wall time, or this thread's CPU time (--clock cpu, for a loaded machine).
+    clock = time.thread_time if args.get("cpu_clock") else time.perf_counter
+
     def median_ms(fn):
         fn()
         times, start = [], time.perf_counter()
         while len(times) < 3 or time.perf_counter() - start < args["seconds"]:
-            t0 = time.perf_counter(); fn(); times.append((time.perf_counter() - t0) * 1000.0)
+            t0 = clock(); fn(); times.append((clock() - t0) * 1000.0)
         return statistics.median(times)
 
     conditions = {
@@ -153,6 +157,8 @@ struct ReferenceTimer {
     }
     ms = {}
     for dist, conds in conditions.items():
+        if args.get("only") and dist not in args["only"]:
+            continue
         for cond in conds:
             if (dist == "power-equalisation" and cond == "pow" and spectrum is None) or \
                (dist == "false-colour" and cond == "false" and gamma is None):

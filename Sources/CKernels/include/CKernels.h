@@ -5,6 +5,7 @@
 #define CKERNELS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -81,6 +82,61 @@ void ck_depthwise3x3(const float *x, long x_stride, long height, long width, lon
 /// LayerNorm over each row of `[rows, width]` (biased variance, float sums); out may equal x.
 void ck_layer_norm_rows(const float *x, long rows, long width, const float *gamma, const float *beta, float eps,
                         float *out, int path);
+
+// --- Distortions (distortions.c): bit-exact float64 kernels, no FMA; `*_portable` are the non-AVX2 paths.
+
+/// Doubles of scratch `ck_gauss_filter` needs for a height × width plane and kernel radius r.
+size_t ck_gauss_scratch_count(int height, int width, int radius);
+/// scipy `gaussian_filter(y, σ, mode='constant', cval)` of a row-major height × width plane with the symmetric
+/// kernel half[0…radius] (axis 0 first, then axis 1; scipy's order of operations per output sample).
+void ck_gauss_filter(const double *y, int height, int width, const double *half, int radius, double cval,
+                     double *scratch, double *out);
+void ck_gauss_filter_portable(const double *y, int height, int width, const double *half, int radius, double cval,
+                              double *scratch, double *out);
+/// numpy `random_sample` × count from the MT19937 state (624 words) at `position` (624 = refill first);
+/// returns the new position.
+int ck_mt19937_fill_random(uint32_t *state, int position, double *out, size_t count);
+int ck_mt19937_fill_random_portable(uint32_t *state, int position, double *out, size_t count);
+/// out[i] = (lut[R] + lut[256 + G]) + lut[512 + B] for n interleaved RGB pixels.
+void ck_grey_lut(const uint8_t *rgb, size_t n, const double *lut, double *out);
+/// Uniform noise's last step: clip((a + Y·c) + (low + range·u[i])) with Y from the grey table.
+void ck_uniform_noise_finish(const uint8_t *rgb, size_t n, const double *lut, double a, double c, double low,
+                             double range, const double *u, double *out);
+/// Uniform noise in one pass: u from the MT19937 state (as `ck_mt19937_fill_random`, a refill at a time), then
+/// `ck_uniform_noise_finish`'s arithmetic; returns the new position.
+int ck_uniform_noise(uint32_t *state, int position, const uint8_t *rgb, size_t n, const double *lut, double a,
+                     double c, double low, double range, double *out);
+int ck_uniform_noise_portable(uint32_t *state, int position, const uint8_t *rgb, size_t n, const double *lut,
+                              double a, double c, double low, double range, double *out);
+/// numpy rot90 of a height × width plane by 90, 180 or 270 degrees (counter-clockwise) into out.
+void ck_rotate(const double *y, int height, int width, int degrees, double *out);
+
+/// Entries of false-colour's nearest-index table (`ck_false_colour_index`).
+#define CK_FC_INDEX_COUNT 4609
+/// The start table of false-colour's nearest search for the gamma table g (256 strictly increasing entries).
+void ck_false_colour_index(const double *g, uint32_t *index);
+/// `false_colour` (specs §3.7) of n interleaved RGB pixels into 3n doubles; `constants` = M (9), white point (3),
+/// N (9), N⁻¹ (9), M⁻¹ (9), row-major.
+void ck_false_colour(const uint8_t *rgb, size_t n, const double *g, const uint32_t *index, const double *constants,
+                     double *out);
+void ck_false_colour_portable(const uint8_t *rgb, size_t n, const double *g, const uint32_t *index,
+                              const double *constants, double *out);
+
+/// sin and cos of count values as Sources/Distortions/FastSinCos.swift computes them (same bits).
+void ck_sincos(const double *x, size_t count, double *sines, double *cosines);
+/// Phase scrambling's factors (specs §3.5): values u[0…m) become the shifts s = ((((u − 0.5)·2)·width)/180)·π;
+/// then factors[2j], factors[2j+1] = (e^{i s[j]} + e^{i s[m−1−j]})·half_scale (re, im). sines, cosines: m each.
+void ck_phase_factors(double *values, size_t m, double width, double half_scale, double *sines, double *cosines,
+                      double *factors);
+void ck_phase_factors_portable(double *values, size_t m, double width, double half_scale, double *sines,
+                               double *cosines, double *factors);
+/// Multiplies FFTW's half spectrum (h rows of w/2 + 1 complex values) by the phase factors; `scale` elsewhere.
+void ck_phase_apply(double *z, int h, int w, const double *factors, double scale);
+/// z[k] = t[k]·z[k]/|z[k]| for count complex values (interleaved), e^{i·atan2} where |z[k]| = 0.
+void ck_power_equalise(double *z, size_t count, const double *t);
+void ck_power_equalise_portable(double *z, size_t count, const double *t);
+/// out[i] = in[i] clipped to [0, 1].
+void ck_clip_copy(const double *in, size_t n, double *out);
 
 #ifdef __cplusplus
 }

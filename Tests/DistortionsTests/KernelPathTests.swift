@@ -1,0 +1,236 @@
+import CKernels
+import Foundation
+import XCTest
+@testable import Distortions
+
+/// The C kernels of Sources/CKernels/distortions.c: the AVX2 path (the one `ck_…` picks on this machine) and the
+/// portable path (`ck_…_portable`, what `OODBENCH_NO_AVX2=1` or a CPU without AVX2 runs) give the same bits, and
+/// both give what a plain Swift transcription of the spec gives.
+final class KernelPathTests: XCTestCase {
+    /// A deterministic pseudo-random plane in [0, 1) (an LCG, independent of the code under test).
+    private func plane(_ count: Int, seed: UInt64) -> [Double] {
+        var x = seed
+        return (0..<count).map { _ in
+            x = x &* 6364136223846793005 &+ 1442695040888963407
+            return Double(x >> 11) * 0x1p-53
+        }
+    }
+
+    /// scipy's correlation (specs §3.0.1 steps 4–5) written plainly: out-of-range samples are cval in both passes.
+    private func naiveGaussian(_ y: [Double], h: Int, w: Int, half: [Double], cval: Double) -> [Double] {
+        let r = half.count - 1
+        var mid = [Double](repeating: 0, count: h * w), out = mid
+        for i in 0..<h {
+            for x in 0..<w {
+                var acc = y[i * w + x] * half[0]
+                for k in stride(from: r, through: 1, by: -1) {
+                    let a = i - k >= 0 ? y[(i - k) * w + x] : cval
+                    let b = i + k < h ? y[(i + k) * w + x] : cval
+                    acc = acc + (a + b) * half[k]
+                }
+                mid[i * w + x] = acc
+            }
+        }
+        for i in 0..<h {
+            for x in 0..<w {
+                var acc = mid[i * w + x] * half[0]
+                for k in stride(from: r, through: 1, by: -1) {
+                    let a = x - k >= 0 ? mid[i * w + x - k] : cval
+                    let b = x + k < w ? mid[i * w + x + k] : cval
+                    acc = acc + (a + b) * half[k]
+                }
+                out[i * w + x] = acc
+            }
+        }
+        return out
+    }
+
+    /// Both paths equal the plain loops bit for bit, for sizes that exercise every vector tail (37 × 53) and a
+    /// kernel wider than the image (σ = 15: radius 60; σ = 40: radius 160).
+    func testGaussianPathsAreBitIdentical() {
+        for (h, w) in [(37, 53), (8, 32), (3, 5)] {
+            let y = plane(h * w, seed: UInt64(h * 1000 + w))
+            for sigma in [0.4, 1.0, 3.0, 15.0, 40.0] {
+                let kernel = GaussianKernel(sigma: sigma)
+                let r = kernel.radius
+                let expected = naiveGaussian(y, h: h, w: w, half: kernel.half, cval: 0.4423)
+                var scratch = [Double](repeating: 0, count: ck_gauss_scratch_count(Int32(h), Int32(w), Int32(r)))
+                var fast = [Double](repeating: 0, count: h * w), portable = fast
+                kernel.half.withUnsafeBufferPointer { k in
+                    ck_gauss_filter(y, Int32(h), Int32(w), k.baseAddress!, Int32(r), 0.4423, &scratch, &fast)
+                    ck_gauss_filter_portable(y, Int32(h), Int32(w), k.baseAddress!, Int32(r), 0.4423, &scratch,
+                                             &portable)
+                }
+                XCTAssertEqual(fast.map(\.bitPattern), expected.map(\.bitPattern), "\(h)×\(w) σ \(sigma) (dispatched)")
+                XCTAssertEqual(portable.map(\.bitPattern), expected.map(\.bitPattern), "\(h)×\(w) σ \(sigma) (portable)")
+            }
+        }
+    }
+
+    /// The block generator continues the stream exactly as one `randomSample()` at a time, through refills and
+    /// doubles whose two words straddle a refill (odd chunk sizes), on both paths.
+    func testMT19937PathsFollowTheScalarStream() {
+        var scalar = MT19937(seed: 42)
+        let count = 5_000
+        let expected = (0..<count).map { _ in scalar.randomSample() }
+        XCTAssertEqual(expected[0], 0.3745401188473625)
+        var state = MT19937(seed: 42)
+        var fast = [Double](repeating: 0, count: count)
+        var portable = [Double](repeating: 0, count: count)
+        var portableState = [UInt32](repeating: 0, count: 624)
+        portableState[0] = 42
+        for i in 1..<624 {
+            let p = portableState[i - 1]
+            portableState[i] = 1_812_433_253 &* (p ^ (p >> 30)) &+ UInt32(i)
+        }
+        var position: Int32 = 624
+        var done = 0
+        let chunks = [1, 311, 312, 313, 3, 1_000, 7, 2_053]
+        var step = 0
+        while done < count {
+            let n = min(chunks[step % chunks.count], count - done)
+            step += 1
+            fast.withUnsafeMutableBufferPointer {
+                state.fillRandomSamples(UnsafeMutableBufferPointer(rebasing: $0[done..<(done + n)]))
+            }
+            portable.withUnsafeMutableBufferPointer { p in
+                position = ck_mt19937_fill_random_portable(&portableState, position, p.baseAddress! + done, n)
+            }
+            done += n
+        }
+        XCTAssertEqual(done, count)
+        XCTAssertEqual(fast, expected)
+        XCTAssertEqual(portable, expected)
+        XCTAssertEqual(state.randomSample(), scalar.randomSample(), "the state after the block fill")
+    }
+
+    /// The phase factors (shifts, sin and cos as `FastSinCos`, paired sums) agree on both paths and with Swift.
+    func testPhaseFactorPathsAgree() {
+        let m = 1_001
+        let u = plane(m, seed: 7)
+        var a = u, b = u
+        var sa = [Double](repeating: 0, count: m), ca = sa, sb = sa, cb = sa
+        var fa = [Double](repeating: 0, count: 2 * m), fb = fa
+        ck_phase_factors(&a, m, 150, 0.25, &sa, &ca, &fa)
+        ck_phase_factors_portable(&b, m, 150, 0.25, &sb, &cb, &fb)
+        XCTAssertEqual(fa.map(\.bitPattern), fb.map(\.bitPattern))
+        for t in 0..<m {
+            let shift = ((((u[t] - 0.5) * 2) * 150.0) / 180) * Double.pi
+            XCTAssertEqual(a[t], shift)
+            let (s, c) = FastSinCos.sincos(shift)
+            XCTAssertEqual(sa[t].bitPattern, s.bitPattern, "sin at \(t)")
+            XCTAssertEqual(ca[t].bitPattern, c.bitPattern, "cos at \(t)")
+        }
+        XCTAssertEqual(fa[0], (ca[0] + ca[m - 1]) * 0.25)
+        XCTAssertEqual(fa[1], (sa[0] + sa[m - 1]) * 0.25)
+    }
+
+    /// Power equalisation's spectrum step: both paths, including zero magnitudes (atan2's angle).
+    func testPowerEqualisationPathsAgree() {
+        let count = 1_001
+        var z = plane(2 * count, seed: 3).map { $0 - 0.5 }
+        z[10] = 0; z[11] = 0; z[12] = -0.0; z[13] = 0; z[2 * count - 2] = 0; z[2 * count - 1] = -0.0
+        let t = plane(count, seed: 4)
+        var fast = z, portable = z
+        ck_power_equalise(&fast, count, t)
+        ck_power_equalise_portable(&portable, count, t)
+        XCTAssertEqual(fast.map(\.bitPattern), portable.map(\.bitPattern))
+        // k = 3: the reference's t·(re/|z|), t·(im/|z|).
+        let magnitude = (z[6] * z[6] + z[7] * z[7]).squareRoot()
+        XCTAssertEqual(fast[6], t[3] * (z[6] / magnitude))
+        XCTAssertEqual(fast[7], t[3] * (z[7] / magnitude))
+        XCTAssertEqual(fast[10], t[5])       // atan2(0, 0) = 0: cos 1, sin 0
+        XCTAssertEqual(fast[12], -t[6])      // atan2(0, −0) = π
+    }
+
+    /// The nearest search of false-colour against brute force: with M = w-free identity matrices and M⁻¹ = s·I,
+    /// each output channel is argmin_k |g[k] − clip(s·g[k_in])| / 255 (lowest k on ties), on both paths.
+    func testFalseColourNearestSearchAgainstBruteForce() throws {
+        let tables = try Goldens.tables()
+        let g = tables.gamma
+        let n = 256
+        var rgb = [UInt8]()
+        for k in 0..<n { rgb += [UInt8(k), UInt8(255 - k), UInt8((k * 7) % 256)] }
+        for s in [1.0, 0.5, 0.999, 1.37, 0.0123, 0.3333] {
+            // M = I, w = 0, N = diag(1, −1, −1) (the negation then restores each axis), N⁻¹ = I, M⁻¹ = s·I.
+            let identity: [Double] = [1, 0, 0, 0, 1, 0, 0, 0, 1]
+            let opponent: [Double] = [1, 0, 0, 0, -1, 0, 0, 0, -1]
+            let scaled: [Double] = [s, 0, 0, 0, s, 0, 0, 0, s]
+            let white: [Double] = [0, 0, 0]
+            var constants = identity
+            constants += white
+            constants += opponent
+            constants += identity
+            constants += scaled
+            var fast = [Double](repeating: 0, count: 3 * n), portable = fast
+            ck_false_colour(rgb, n, g, tables.gammaIndex, constants, &fast)
+            ck_false_colour_portable(rgb, n, g, tables.gammaIndex, constants, &portable)
+            XCTAssertEqual(fast, portable, "s = \(s)")
+            for i in 0..<(3 * n) {
+                let v = min(max(s * g[Int(rgb[i])], 0), 1)
+                var best = 0
+                for k in 1..<256 where abs(g[k] - v) < abs(g[best] - v) { best = k }
+                XCTAssertEqual(fast[i], Double(best) / 255.0, "s = \(s), sample \(i)")
+            }
+        }
+    }
+    /// Uniform noise in one pass (MT19937 a refill at a time, grey, contrast, noise, clip) against the spec written
+    /// plainly with `randomSample()`, on both paths, for an image size that is not a multiple of the block.
+    func testUniformNoisePathsFollowTheSpec() {
+        let n = 1_001
+        let rgb = plane(3 * n, seed: 11).map { UInt8(Int($0 * 256)) }
+        for w in [0.0, 0.35, 0.9] {
+            var reference = MT19937(seed: 42)
+            let a = (1 - 0.3) / 2.0
+            let expected: [Double] = (0..<n).map { i in
+                let y = (0.2125 * (Double(rgb[3 * i]) / 255.0) + 0.7154 * (Double(rgb[3 * i + 1]) / 255.0))
+                    + 0.0721 * (Double(rgb[3 * i + 2]) / 255.0)
+                let v = (a + y * 0.3) + (-w + (w - -w) * reference.randomSample())
+                return v < 0 ? 0 : (v > 1 ? 1 : v)
+            }
+            var fastRNG = MT19937(seed: 42), portableRNG = MT19937(seed: 42)
+            var fast = [Double](repeating: 0, count: n), portable = fast
+            Distorter.lumaTable.withUnsafeBufferPointer { lut in
+                fastRNG.drawRaw { ck_uniform_noise($0, $1, rgb, n, lut.baseAddress!, a, 0.3, -w, 2 * w, &fast) }
+                portableRNG.drawRaw {
+                    ck_uniform_noise_portable($0, $1, rgb, n, lut.baseAddress!, a, 0.3, -w, 2 * w, &portable)
+                }
+            }
+            XCTAssertEqual(fast.map(\.bitPattern), expected.map(\.bitPattern), "w \(w) (dispatched)")
+            XCTAssertEqual(portable.map(\.bitPattern), expected.map(\.bitPattern), "w \(w) (portable)")
+            XCTAssertEqual(fastRNG.randomSample(), reference.randomSample(), "the state after the call")
+        }
+    }
+
+    /// The grey table kernel for every length up to 9 (its 4-pixel step and the tail) and the rotations against
+    /// numpy's rot90 index formulas.
+    func testGreyAndRotation() {
+        let rgb = plane(27, seed: 5).map { UInt8(Int($0 * 256)) }
+        for n in 0...9 {
+            var out = [Double](repeating: -1, count: 9)
+            Distorter.lumaTable.withUnsafeBufferPointer { ck_grey_lut(rgb, n, $0.baseAddress!, &out) }
+            for i in 0..<9 {
+                let y = i < n ? (Distorter.lumaR[Int(rgb[3 * i])] + Distorter.lumaG[Int(rgb[3 * i + 1])])
+                    + Distorter.lumaB[Int(rgb[3 * i + 2])] : -1
+                XCTAssertEqual(out[i], y, "n \(n), pixel \(i)")
+            }
+        }
+        let h = 19, w = 37
+        let y = plane(h * w, seed: 9)
+        for degrees in [90, 180, 270] {
+            var out = [Double](repeating: 0, count: h * w)
+            ck_rotate(y, Int32(h), Int32(w), Int32(degrees), &out)
+            for i in 0..<(degrees == 180 ? h : w) {
+                for j in 0..<(degrees == 180 ? w : h) {
+                    let expected: Double
+                    switch degrees {
+                    case 90: expected = y[j * w + (w - 1 - i)]
+                    case 180: expected = y[(h - 1 - i) * w + (w - 1 - j)]
+                    default: expected = y[(h - 1 - j) * w + i]
+                    }
+                    XCTAssertEqual(out[i * (degrees == 180 ? w : h) + j], expected, "\(degrees)° [\(i)][\(j)]")
+                }
+            }
+        }
+    }
+}
