@@ -82,14 +82,10 @@ public final class EidolonFactory {
     }
 
     /// The float synthesis plane (centre 256 × 256, before clipping) of the last render, row-major.
-    var lastFloatPlane: [Double] {
-        Array(UnsafeBufferPointer(start: synthesis.sum, count: EidolonFields.centreCount))
-    }
+    var lastFloatPlane: [Double] { EidolonFields.rowMajor(synthesis.sum) }
 
-    /// The DoG levels of the last rendered picture (12 planes of 512 × 512).
-    func dogLevel(_ k: Int) -> [Double] {
-        Array(UnsafeBufferPointer(start: scaleSpace.levels[k].pointer, count: EidolonBlur.length))
-    }
+    /// The DoG levels of the last rendered picture (12 planes of 512 × 512, row-major).
+    func dogLevel(_ k: Int) -> [Double] { scaleSpace.rowMajorLevel(k) }
 
     private func now() -> Double {
         var ts = timespec()

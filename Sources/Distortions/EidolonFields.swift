@@ -1,3 +1,5 @@
+import CKernels
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -18,6 +20,7 @@ final class EidolonFields {
     static let offset = 128
 
     private let noise = FFTBuffer(count: EidolonBlur.length)
+    private let transposed = FFTBuffer(count: EidolonBlur.length)
     private let blurred = FFTBuffer(count: EidolonBlur.length)
     /// Coherent component planes Q^x_k, Q^y_k (centre), then the running coherent fields C^x, C^y.
     private let coherentPlanes: [UnsafeMutablePointer<Double>]
@@ -25,7 +28,7 @@ final class EidolonFields {
     private let runningY: UnsafeMutablePointer<Double>
     private let incoherentX: UnsafeMutablePointer<Double>
     private let incoherentY: UnsafeMutablePointer<Double>
-    /// The blended fields of the current level (row and column displacements, before × reach).
+    /// The blended fields of the current level (row and column displacements, before × reach), transposed.
     let fieldX: UnsafeMutablePointer<Double>
     let fieldY: UnsafeMutablePointer<Double>
 
@@ -124,39 +127,46 @@ final class EidolonFields {
     }
 
     /// One blurred random Gaussian plane (§5.1–5.2): 262144 normals, R = 127.5·Z / max|Z| clipped to ±127,
-    /// B = blur_σ(R), result (B − mean/std)·factor (the reference's m/s quirk), centre only. Mean and variance
-    /// of B come from its spectrum (numpy sums the plane; both agree to ~1e-15, far below what moves a pixel).
+    /// B = blur_σ(R), result (B − mean/std)·factor (the reference's m/s quirk), centre only, transposed. Mean and
+    /// variance of B come from its spectrum (numpy sums the plane; both agree to ~1e-15, far below what moves a
+    /// pixel).
     private func drawBlurredPlane(random: inout MT19937, sigma: Double, factor: Double?,
                                   into target: UnsafeMutablePointer<Double>, blur: EidolonBlur) {
         let n = EidolonBlur.length
         let z = noise.pointer
         let t0 = EidolonFields.seconds()
-        random.fillStandardNormals(UnsafeMutableBufferPointer(start: z, count: n))
+        random.fillStandardNormalsFast(UnsafeMutableBufferPointer(start: z, count: n))
         let t1 = EidolonFields.seconds()
         drawSeconds += t1 - t0
         var maxAbs = 0.0
         for i in 0..<n { maxAbs = max(maxAbs, abs(z[i])) }
-        for i in 0..<n {
-            let v = 127.5 * z[i] / maxAbs
-            z[i] = v < -127 ? -127 : (v > 127 ? 127 : v)
-        }
-        blur.transform(noise)
-        let moments = blur.blur(sigma: sigma, into: blurred)
+        ck_eidolon_scale_transpose(z, transposed.pointer, maxAbs)
+        let centre = EidolonFields.centre, offset = EidolonFields.offset, side = EidolonBlur.side
+        blur.transform(transposed: transposed, rows: EidolonBlur.rows(sigma: sigma))
+        let moments = blur.blur(sigma: sigma, columns: offset..<(offset + centre), into: blurred)
         blurSeconds += EidolonFields.seconds() - t1
         let b = blurred.pointer
         let std = moments.variance.squareRoot()
         let mean = moments.mean
         let shift = mean / std
-        let side = EidolonBlur.side, centre = EidolonFields.centre, offset = EidolonFields.offset
-        for ci in 0..<centre {
-            let row = b + (ci + offset) * side + offset
-            let out = target + ci * centre
+        for cj in 0..<centre {
+            let column = b + (cj + offset) * side + offset
+            let out = target + cj * centre
             if let factor {
-                for cj in 0..<centre { out[cj] = (row[cj] - shift) * factor }
+                for ci in 0..<centre { out[ci] = (column[ci] - shift) * factor }
             } else {
-                for cj in 0..<centre { out[cj] = row[cj] - shift }
+                for ci in 0..<centre { out[ci] = column[ci] - shift }
             }
         }
+    }
+
+    /// A centre plane back in row-major order (tests).
+    static func rowMajor(_ plane: UnsafePointer<Double>) -> [Double] {
+        var out = [Double](repeating: 0, count: centreCount)
+        for ci in 0..<centre {
+            for cj in 0..<centre { out[ci * centre + cj] = plane[cj * centre + ci] }
+        }
+        return out
     }
 
     static func seconds() -> Double {

@@ -1,8 +1,11 @@
+import CKernels
+
 /// The difference-of-Gaussian scale space of the fat fiducial plane (specs/eidolon.md §4): S_k = blur_{σ_k}(fat) for
 /// the 12 scale levels, D_k = S_k − S_{k+1} (k < 11) and D_11 = S_11, each a full 512 × 512 plane of doubles.
 ///
 /// It depends only on the picture: computed once, it serves every reach, coherence and seed. The buffers are
-/// allocated once per worker and overwritten by each `compute`.
+/// allocated once per worker and overwritten by each `compute`. Levels are stored **transposed** (`levels[k][j·512
+/// + i]` = D_k[i][j]), as `EidolonBlur` produces them; `EidolonSynthesis` reads them that way.
 final class EidolonScaleSpace {
     /// σ_0 = 1/√2, σ_k = √2·σ_{k−1} by the reference's recurrence in double (not a closed form).
     static let sigmas: [Double] = {
@@ -14,7 +17,7 @@ final class EidolonScaleSpace {
     /// MAX_SIGMA of the wrapper (SZ / 4): only a divisor of the coherent noise planes, not the largest σ.
     static let maxSigma = 64.0
 
-    /// D_0 … D_11, row-major 512 × 512.
+    /// D_0 … D_11, transposed 512 × 512.
     let levels: [FFTBuffer]
     private let input = FFTBuffer(count: EidolonBlur.length)
 
@@ -22,17 +25,28 @@ final class EidolonScaleSpace {
         levels = (0..<EidolonScaleSpace.levelCount).map { _ in FFTBuffer(count: EidolonBlur.length) }
     }
 
-    /// Fills `levels` from the 512 × 512 fat fiducial plane.
+    /// Fills `levels` from the 512 × 512 fat fiducial plane (row-major).
     func compute(fat: [UInt8], blur: EidolonBlur) {
         precondition(fat.count == EidolonBlur.length)
-        for i in 0..<EidolonBlur.length { input.pointer[i] = Double(fat[i]) }
-        blur.transform(input)
+        fat.withUnsafeBufferPointer { ck_eidolon_bytes_transpose($0.baseAddress!, input.pointer) }
+        blur.transform(transposed: input)
         for (k, sigma) in EidolonScaleSpace.sigmas.enumerated() {
-            blur.blur(sigma: sigma, into: levels[k])
+            blur.blur(sigma: sigma, columns: 0..<EidolonBlur.side, into: levels[k])
         }
         for k in 0..<(EidolonScaleSpace.levelCount - 1) {
             let a = levels[k].pointer, b = levels[k + 1].pointer
             for i in 0..<EidolonBlur.length { a[i] -= b[i] }
         }
+    }
+
+    /// D_k row-major (tests).
+    func rowMajorLevel(_ k: Int) -> [Double] {
+        let side = EidolonBlur.side
+        let t = levels[k].pointer
+        var out = [Double](repeating: 0, count: EidolonBlur.length)
+        for i in 0..<side {
+            for j in 0..<side { out[i * side + j] = t[j * side + i] }
+        }
+        return out
     }
 }

@@ -3,7 +3,8 @@
 /// Level by level, each centre pixel (i, j) reads D_k at row trunc(clamp(Fx·reach + i, 0, 511)) and column
 /// trunc(clamp(Fy·reach + j, 0, 511)) — nearest neighbour, the product first, then the integer index added as a
 /// double — and the reads are summed from zero in level order. The output is that sum clipped to [0, 255] and
-/// truncated to 8 bits.
+/// truncated to 8 bits. Fields, levels and the sum are **transposed** (column-major), as the blur produces them;
+/// `output` and `rowMajorSum` give row-major planes.
 final class EidolonSynthesis {
     /// The float synthesis plane E (centre), before clipping.
     let sum: UnsafeMutablePointer<Double>
@@ -19,21 +20,21 @@ final class EidolonSynthesis {
         sum.update(repeating: 0, count: EidolonFields.centreCount)
     }
 
-    /// E += D_k warped by the fields × reach.
+    /// E += D_k warped by the fields × reach (all transposed).
     func accumulate(level: UnsafePointer<Double>, fieldX: UnsafePointer<Double>, fieldY: UnsafePointer<Double>,
                     reach: Double) {
         let centre = EidolonFields.centre, offset = EidolonFields.offset, side = EidolonBlur.side
         let top = Double(side - 1)
-        for ci in 0..<centre {
-            let i = Double(ci + offset)
-            let base = ci * centre
-            for cj in 0..<centre {
-                let j = Double(cj + offset)
-                let x = fieldX[base + cj] * reach + i
-                let y = fieldY[base + cj] * reach + j
+        for cj in 0..<centre {
+            let j = Double(cj + offset)
+            let base = cj * centre
+            for ci in 0..<centre {
+                let i = Double(ci + offset)
+                let x = fieldX[base + ci] * reach + i
+                let y = fieldY[base + ci] * reach + j
                 let r = Int(x < 0 ? 0 : (x > top ? top : x))
                 let q = Int(y < 0 ? 0 : (y > top ? top : y))
-                sum[base + cj] += level[r * side + q]
+                sum[base + ci] += level[q * side + r]
             }
         }
     }
@@ -41,20 +42,23 @@ final class EidolonSynthesis {
     /// E += D_k unwarped (reach 0: every displacement × 0 + index is the index itself).
     func accumulateUnwarped(level: UnsafePointer<Double>) {
         let centre = EidolonFields.centre, offset = EidolonFields.offset, side = EidolonBlur.side
-        for ci in 0..<centre {
-            let row = level + (ci + offset) * side + offset
-            let out = sum + ci * centre
-            for cj in 0..<centre { out[cj] += row[cj] }
+        for cj in 0..<centre {
+            let column = level + (cj + offset) * side + offset
+            let out = sum + cj * centre
+            for ci in 0..<centre { out[ci] += column[ci] }
         }
     }
 
-    /// The 256 × 256 output: E clipped to [0, 255], truncated.
+    /// The 256 × 256 output, row-major: E clipped to [0, 255], truncated.
     func output() -> [UInt8] {
+        let centre = EidolonFields.centre
         var out = [UInt8](repeating: 0, count: EidolonFields.centreCount)
         out.withUnsafeMutableBufferPointer { o in
-            for i in 0..<EidolonFields.centreCount {
-                let v = sum[i]
-                o[i] = UInt8(v < 0 ? 0 : (v > 255 ? 255 : v))
+            for cj in 0..<centre {
+                for ci in 0..<centre {
+                    let v = sum[cj * centre + ci]
+                    o[ci * centre + cj] = UInt8(v < 0 ? 0 : (v > 255 ? 255 : v))
+                }
             }
         }
         return out

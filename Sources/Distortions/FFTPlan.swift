@@ -58,6 +58,11 @@ final class FFTPlan: @unchecked Sendable {
 
     private static let planner = Mutex<[Key: FFTPlan]>([:])
 
+    /// Runs `body` under the planner lock, for plans made outside this cache (FFTW's planner is not thread-safe).
+    static func withPlannerLock<T: Sendable>(_ body: () -> T) -> T {
+        planner.withLock { _ in body() }
+    }
+
     /// The cached plan of this kind and shape (row-major, e.g. `[224, 224]` or `[262144]`), made on first use.
     static func shared(_ kind: Kind, shape: [Int]) -> FFTPlan {
         precondition(!shape.isEmpty && shape.allSatisfy { $0 > 0 }, "FFT shape must be positive")

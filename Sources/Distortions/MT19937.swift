@@ -134,9 +134,29 @@ public struct MT19937: Sendable {
         if let carry { cachedGaussian = carry }
     }
 
+    /// `fillStandardNormals` for the eidolon noise planes: the stream is consumed exactly as numpy consumes it
+    /// (same accept/reject decisions, same final state), but the logarithm is CKernels' vectorised fdlibm-style log,
+    /// so a value may differ from numpy's in the last bit (relative ≤ 4.5e-16; specs/eidolon.md §8 shows such
+    /// differences move no output pixel). Identical on the portable and the AVX2 path.
+    internal mutating func fillStandardNormalsFast(_ out: UnsafeMutableBufferPointer<Double>) {
+        guard cachedGaussian == nil, out.count % 2 == 0, let base = out.baseAddress else {
+            fillStandardNormals(out)
+            return
+        }
+        var pos = Int32(position)
+        state.withUnsafeMutableBufferPointer { ck_mt_normals($0.baseAddress!, &pos, base, out.count) }
+        position = Int(pos)
+    }
+
     /// Advances the generator exactly as `fillStandardNormals` of `count` values would, without computing them
     /// (the polar method's accept test decides how many words each value consumes; the logarithms are skipped).
     internal mutating func skipStandardNormals(count: Int) {
+        if cachedGaussian == nil, count % 2 == 0 {
+            var pos = Int32(position)
+            state.withUnsafeMutableBufferPointer { ck_mt_normals($0.baseAddress!, &pos, nil, count) }
+            position = Int(pos)
+            return
+        }
         var remaining = count
         if remaining > 0, cachedGaussian != nil {
             cachedGaussian = nil
@@ -183,6 +203,8 @@ public struct MT19937: Sendable {
         mean + standardDeviation * standardNormal()
     }
 }
+
+import CKernels
 
 #if canImport(Glibc)
 import Glibc

@@ -115,8 +115,8 @@ final class EidolonGoldenTests: XCTestCase {
         for k in 0..<12 {
             fields.nextLevel(random: &random, blur: blur)
             if k == 0 || k == 11 {
-                captured.append(Array(UnsafeBufferPointer(start: fields.fieldX, count: EidolonFields.centreCount)))
-                captured.append(Array(UnsafeBufferPointer(start: fields.fieldY, count: EidolonFields.centreCount)))
+                captured.append(EidolonFields.rowMajor(fields.fieldX))
+                captured.append(EidolonFields.rowMajor(fields.fieldY))
             }
         }
         for (slot, name) in ["x0", "y0", "x11", "y11"].enumerated() {

@@ -82,6 +82,25 @@ void ck_depthwise3x3(const float *x, long x_stride, long height, long width, lon
 /// LayerNorm over each row of `[rows, width]` (biased variance, float sums); out may equal x.
 void ck_layer_norm_rows(const float *x, long rows, long width, const float *gamma, const float *beta, float eps,
                         float *out, int path);
+// MARK: eidolon-speed (mt_normals.c, eidolon_blur.c)
+#include <stdint.h>
+
+/// numpy legacy `standard_normal` values in bulk from an MT19937 state (`mt`: 624 words, `*pos`: read position
+/// 0…624, updated). `count` must be even and no cached Gaussian may be pending (the caller handles those cases).
+/// The stream is consumed bit-identically to numpy; values may differ from numpy's in the last bit (own log).
+/// `out == NULL` advances the state as the draw would, without computing the values.
+void ck_mt_normals(uint32_t *mt, int *pos, double *out, size_t count);
+/// The portable path of `ck_mt_normals` (for tests: must give identical results).
+void ck_mt_normals_portable(uint32_t *mt, int *pos, double *out, size_t count);
+
+/// Eidolon four-step blur loops (eidolon_blur.c; layouts there): noise plane → clamp(127.5·z/maxAbs, ±127)
+/// transposed; 8-bit plane → doubles transposed; twiddle + transpose forward (rows q < `rows`) and backward
+/// (columns j0 ≤ j < j1, rows ≥ `rows` zeroed); spectrum product returning its weighted Parseval sum.
+void ck_eidolon_scale_transpose(const double *z, double *out, double maxAbs);
+void ck_eidolon_bytes_transpose(const unsigned char *plane, double *out);
+void ck_eidolon_twiddle_forward(const double *yT, const double *w, double *y, int rows);
+void ck_eidolon_twiddle_backward(const double *p, const double *w, double *vT, int rows, int j0, int j1);
+double ck_eidolon_product(const double *y, const double *k, double *out, int rows);
 
 // --- Distortions (distortions.c): bit-exact float64 kernels, no FMA; `*_portable` are the non-AVX2 paths.
 
