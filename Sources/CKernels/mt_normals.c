@@ -19,18 +19,18 @@
 #define MT_M 397
 
 // MT19937 refill in place (the reference's order; vectorisable: reads ahead are old values, reads behind new).
-#define DEFINE_TWIST(NAME, ATTR)                                                                                      \
-    ATTR static void NAME(uint32_t *restrict mt) {                                                                    \
-        for (int i = 0; i < MT_N - MT_M; i++) {                                                                       \
-            uint32_t y = (mt[i] & 0x80000000u) | (mt[i + 1] & 0x7fffffffu);                                           \
-            mt[i] = mt[i + MT_M] ^ (y >> 1) ^ ((0u - (y & 1u)) & 0x9908b0dfu);                                        \
-        }                                                                                                             \
-        for (int i = MT_N - MT_M; i < MT_N - 1; i++) {                                                                \
-            uint32_t y = (mt[i] & 0x80000000u) | (mt[i + 1] & 0x7fffffffu);                                           \
-            mt[i] = mt[i - (MT_N - MT_M)] ^ (y >> 1) ^ ((0u - (y & 1u)) & 0x9908b0dfu);                               \
-        }                                                                                                             \
-        uint32_t y = (mt[MT_N - 1] & 0x80000000u) | (mt[0] & 0x7fffffffu);                                            \
-        mt[MT_N - 1] = mt[MT_M - 1] ^ (y >> 1) ^ ((0u - (y & 1u)) & 0x9908b0dfu);                                     \
+#define DEFINE_TWIST(NAME, ATTR)                                                                                       \
+    ATTR static void NAME(uint32_t *restrict mt) {                                                                     \
+        for (int i = 0; i < MT_N - MT_M; i++) {                                                                        \
+            uint32_t y = (mt[i] & 0x80000000u) | (mt[i + 1] & 0x7fffffffu);                                            \
+            mt[i] = mt[i + MT_M] ^ (y >> 1) ^ ((0u - (y & 1u)) & 0x9908b0dfu);                                         \
+        }                                                                                                              \
+        for (int i = MT_N - MT_M; i < MT_N - 1; i++) {                                                                 \
+            uint32_t y = (mt[i] & 0x80000000u) | (mt[i + 1] & 0x7fffffffu);                                            \
+            mt[i] = mt[i - (MT_N - MT_M)] ^ (y >> 1) ^ ((0u - (y & 1u)) & 0x9908b0dfu);                                \
+        }                                                                                                              \
+        uint32_t y = (mt[MT_N - 1] & 0x80000000u) | (mt[0] & 0x7fffffffu);                                             \
+        mt[MT_N - 1] = mt[MT_M - 1] ^ (y >> 1) ^ ((0u - (y & 1u)) & 0x9908b0dfu);                                      \
     }
 
 static inline uint32_t temper(uint32_t y) {
@@ -69,25 +69,26 @@ static inline double fd_log(double x) {
 }
 
 // One refill block's worth of attempts: `words` holds the tempered words; every complete attempt (4 words) gets
-// x1, x2, r2 (vectorised), then the accepted ones are moved to the front with their end word index; returns how
-// many were accepted.
-static inline int decide(const uint32_t *restrict words, int attempts, double *restrict x1s, double *restrict x2s,
-                         double *restrict r2s, int *restrict ends) {
+// x1, x2, r2 (vectorised, into the `all` arrays), then the accepted ones are copied to the front of the output
+// arrays with their end word index; returns how many were accepted.
+static inline int decide(const uint32_t *restrict words, int attempts, double *restrict all1, double *restrict all2,
+                         double *restrict allr, double *restrict x1s, double *restrict x2s, double *restrict r2s,
+                         int *restrict ends) {
     for (int t = 0; t < attempts; t++) {
         const uint32_t *w = words + 4 * t;
         double u1 = ((double)(int32_t)(w[0] >> 5) * 67108864.0 + (double)(int32_t)(w[1] >> 6)) * 0x1p-53;
         double u2 = ((double)(int32_t)(w[2] >> 5) * 67108864.0 + (double)(int32_t)(w[3] >> 6)) * 0x1p-53;
         double x1 = 2.0 * u1 - 1.0;
         double x2 = 2.0 * u2 - 1.0;
-        x1s[t] = x1;
-        x2s[t] = x2;
-        r2s[t] = x1 * x1 + x2 * x2;
+        all1[t] = x1;
+        all2[t] = x2;
+        allr[t] = x1 * x1 + x2 * x2;
     }
     int accepted = 0;
     for (int t = 0; t < attempts; t++) {
-        double r2 = r2s[t];
-        x1s[accepted] = x1s[t];
-        x2s[accepted] = x2s[t];
+        double r2 = allr[t];
+        x1s[accepted] = all1[t];
+        x2s[accepted] = all2[t];
         r2s[accepted] = r2;
         ends[accepted] = 4 * t + 4;
         accepted += (r2 < 1.0) & (r2 != 0.0);
@@ -99,57 +100,58 @@ static inline int decide(const uint32_t *restrict words, int attempts, double *r
 #define BLOCK_ATTEMPTS (BLOCK_WORDS / 4)
 
 // The driver: walks the stream a refill block at a time; `out` may be NULL (skip: no logarithms).
-#define DEFINE_NORMALS(NAME, TWIST, ATTR)                                                                             \
-    ATTR static void NAME(uint32_t *restrict mt, int *pos_io, double *restrict out, size_t count) {                   \
-        uint32_t words[BLOCK_WORDS];                                                                                  \
-        double x1s[BLOCK_ATTEMPTS + 1], x2s[BLOCK_ATTEMPTS + 1], r2s[BLOCK_ATTEMPTS + 1];                             \
-        int ends[BLOCK_ATTEMPTS + 1];                                                                                 \
-        int pos = *pos_io;                                                                                            \
-        size_t pairs = count / 2, done = 0;                                                                           \
-        int carried = 0; /* tempered words of the previous block not yet used (< 4) */                               \
-        while (done < pairs) {                                                                                        \
-            if (pos == MT_N) {                                                                                        \
-                TWIST(mt);                                                                                            \
-                pos = 0;                                                                                              \
-            }                                                                                                         \
-            int fresh = MT_N - pos;                                                                                   \
-            for (int i = 0; i < fresh; i++) words[carried + i] = temper(mt[pos + i]);                                 \
-            int available = carried + fresh;                                                                          \
-            int attempts = available / 4;                                                                             \
-            int accepted = decide(words, attempts, x1s, x2s, r2s, ends);                                              \
-            size_t take = (size_t)accepted < pairs - done ? (size_t)accepted : pairs - done;                          \
-            int used;                                                                                                 \
-            if (take < (size_t)accepted || (take > 0 && done + take == pairs)) {                                      \
-                used = ends[take - 1]; /* stop right after the last attempt needed */                                 \
-            } else {                                                                                                  \
-                used = 4 * attempts;                                                                                  \
-            }                                                                                                         \
-            if (out != NULL) {                                                                                        \
-                double *o = out + 2 * done;                                                                           \
-                for (size_t a = 0; a < take; a++) {                                                                   \
-                    double r2 = r2s[a];                                                                               \
-                    double f = __builtin_elementwise_sqrt(-2.0 * fd_log(r2) / r2);                                                          \
-                    o[2 * a] = f * x2s[a];                                                                            \
-                    o[2 * a + 1] = f * x1s[a];                                                                        \
-                }                                                                                                     \
-            }                                                                                                         \
-            done += take;                                                                                             \
-            if (used <= carried) {                                                                                    \
-                /* cannot happen: an attempt needing only carried words would have completed earlier */              \
-                carried = carried - used;                                                                             \
-                memmove(words, words + used, (size_t)carried * sizeof(uint32_t));                                     \
-                continue;                                                                                             \
-            }                                                                                                         \
-            int consumedFresh = used - carried;                                                                       \
-            if (done == pairs) {                                                                                      \
-                pos += consumedFresh;                                                                                 \
-                break;                                                                                                \
-            }                                                                                                         \
-            carried = available - used;                                                                               \
-            memmove(words, words + used, (size_t)carried * sizeof(uint32_t));                                         \
-            pos = MT_N;                                                                                               \
-        }                                                                                                             \
-        *pos_io = pos;                                                                                                \
+#define DEFINE_NORMALS(NAME, TWIST, ATTR)                                                                              \
+    ATTR static void NAME(uint32_t *restrict mt, int *pos_io, double *restrict out, size_t count) {                    \
+        uint32_t words[BLOCK_WORDS];                                                                                   \
+        double x1s[BLOCK_ATTEMPTS + 1], x2s[BLOCK_ATTEMPTS + 1], r2s[BLOCK_ATTEMPTS + 1];                              \
+        double all1[BLOCK_ATTEMPTS + 1], all2[BLOCK_ATTEMPTS + 1], allr[BLOCK_ATTEMPTS + 1];                           \
+        int ends[BLOCK_ATTEMPTS + 1];                                                                                  \
+        int pos = *pos_io;                                                                                             \
+        size_t pairs = count / 2, done = 0;                                                                            \
+        int carried = 0; /* tempered words of the previous block not yet used (< 4) */                                 \
+        while (done < pairs) {                                                                                         \
+            if (pos == MT_N) {                                                                                         \
+                TWIST(mt);                                                                                             \
+                pos = 0;                                                                                               \
+            }                                                                                                          \
+            int fresh = MT_N - pos;                                                                                    \
+            for (int i = 0; i < fresh; i++) words[carried + i] = temper(mt[pos + i]);                                  \
+            int available = carried + fresh;                                                                           \
+            int attempts = available / 4;                                                                              \
+            int accepted = decide(words, attempts, all1, all2, allr, x1s, x2s, r2s, ends);                             \
+            size_t take = (size_t)accepted < pairs - done ? (size_t)accepted : pairs - done;                           \
+            int used;                                                                                                  \
+            if (take < (size_t)accepted || (take > 0 && done + take == pairs)) {                                       \
+                used = ends[take - 1]; /* stop right after the last attempt needed */                                  \
+            } else {                                                                                                   \
+                used = 4 * attempts;                                                                                   \
+            }                                                                                                          \
+            if (out != NULL) {                                                                                         \
+                double *o = out + 2 * done;                                                                            \
+                for (size_t a = 0; a < take; a++) {                                                                    \
+                    double r2 = r2s[a];                                                                                \
+                    double f = __builtin_elementwise_sqrt(-2.0 * fd_log(r2) / r2);                                     \
+                    o[2 * a] = f * x2s[a];                                                                             \
+                    o[2 * a + 1] = f * x1s[a];                                                                         \
+                }                                                                                                      \
+            }                                                                                                          \
+            done += take;                                                                                              \
+            if (used <= carried) {                                                                                     \
+                /* cannot happen: an attempt needing only carried words would have completed earlier */                \
+                carried = carried - used;                                                                              \
+                memmove(words, words + used, (size_t)carried * sizeof(uint32_t));                                      \
+                continue;                                                                                              \
+            }                                                                                                          \
+            int consumedFresh = used - carried;                                                                        \
+            if (done == pairs) {                                                                                       \
+                pos += consumedFresh;                                                                                  \
+                break;                                                                                                 \
+            }                                                                                                          \
+            carried = available - used;                                                                                \
+            memmove(words, words + used, (size_t)carried * sizeof(uint32_t));                                          \
+            pos = MT_N;                                                                                                \
+        }                                                                                                              \
+        *pos_io = pos;                                                                                                 \
     }
 
 DEFINE_TWIST(twist_portable, )

@@ -29,12 +29,14 @@ final class EidolonBlur {
     static let length = side * side
     /// Rows q = 0…256 of the spectrum (the real input's other rows are their mirror images).
     static let spectrumRows = side / 2 + 1
+    /// Complex values between the starts of two spectrum rows (512 used; not a power of two, for the cache).
+    static let rowStride = Int(CK_EIDOLON_ROW_STRIDE)
 
     /// Column spectrum Yᵀ: 512 rows (plane columns j) of 257 complex values; also the inverse's last input.
     private let columns = FFTBuffer(count: 2 * EidolonBlur.side * EidolonBlur.spectrumRows)
     /// The spectrum of the last `transform`: row q (of `validRows`) holds 512 complex values over p.
-    private let spectrum = FFTBuffer(count: 2 * EidolonBlur.spectrumRows * EidolonBlur.side)
-    private let product = FFTBuffer(count: 2 * EidolonBlur.spectrumRows * EidolonBlur.side)
+    private let spectrum = FFTBuffer(count: 2 * EidolonBlur.spectrumRows * EidolonBlur.rowStride)
+    private let product = FFTBuffer(count: 2 * EidolonBlur.spectrumRows * EidolonBlur.rowStride)
     private var validRows = 0
 
     init() {}
@@ -50,7 +52,7 @@ final class EidolonBlur {
         ck_eidolon_twiddle_forward(columns.pointer, EidolonBlur.twiddles.pointer, spectrum.pointer, Int32(rows))
         spectrum.pointer.withMemoryRebound(to: fftw_complex.self, capacity: spectrum.count / 2) { s in
             for q in 0..<rows {
-                let row = s + q * EidolonBlur.side
+                let row = s + q * EidolonBlur.rowStride
                 fftw_execute_dft(plans.rowForward, row, row)
             }
         }
@@ -75,7 +77,7 @@ final class EidolonBlur {
         let plans = EidolonBlur.plans
         p.withMemoryRebound(to: fftw_complex.self, capacity: product.count / 2) { s in
             for q in 0..<rows {
-                let row = s + q * EidolonBlur.side
+                let row = s + q * EidolonBlur.rowStride
                 fftw_execute_dft(plans.rowBackward, row, row)
             }
         }
@@ -106,7 +108,8 @@ final class EidolonBlur {
 
     // MARK: Shared tables
 
-    /// A kernel's spectrum / L in the row layout, rows q < `rows` (the rest is below 1e-16 of the peak).
+    /// A kernel's spectrum / L in the row layout (rows `rowStride` apart), rows q < `rows` (the rest is below 1e-16
+    /// of the peak).
     final class KernelSpectrum: @unchecked Sendable {
         let rows: Int
         let buffer: FFTBuffer
@@ -132,19 +135,22 @@ final class EidolonBlur {
         let s = scratch.spectrum.pointer
         let scale = 1.0 / Double(length)
         var peak = 0.0
-        for i in 0..<(2 * spectrumRows * side) {
-            s[i] *= scale
-            peak = max(peak, abs(s[i]))
+        for q in 0..<spectrumRows {
+            let row = s + 2 * rowStride * q
+            for i in 0..<(2 * side) {
+                row[i] *= scale
+                peak = max(peak, abs(row[i]))
+            }
         }
         var rows = 1
         for q in 0..<spectrumRows {
-            let row = s + 2 * side * q
+            let row = s + 2 * rowStride * q
             var largest = 0.0
             for i in 0..<(2 * side) { largest = max(largest, abs(row[i])) }
             if largest > 1e-16 * peak { rows = q + 1 }
         }
-        let buffer = FFTBuffer(count: 2 * rows * side)
-        buffer.pointer.update(from: s, count: 2 * rows * side)
+        let buffer = FFTBuffer(count: 2 * rows * rowStride)
+        buffer.pointer.update(from: s, count: 2 * rows * rowStride)
         let made = KernelSpectrum(rows: rows, buffer: buffer)
         return spectra.withLock { cache in
             if let existing = cache[sigma.bitPattern] { return existing }
@@ -153,21 +159,23 @@ final class EidolonBlur {
         }
     }
 
-    /// exp(−2πi·q·j / L) for q = 0…256, j = 0…511 (row q, interleaved complex).
+    /// exp(−2πi·q·j / L) for q = 0…256, j = 0…511 (row q at q·rowStride, interleaved complex).
     static let twiddles: FFTBuffer = {
-        let table = FFTBuffer(count: 2 * spectrumRows * side)
+        let table = FFTBuffer(count: 2 * spectrumRows * rowStride)
         for q in 0..<spectrumRows {
             for j in 0..<side {
                 let angle = -2.0 * Double.pi * Double(q * j) / Double(length)
-                table.pointer[2 * (q * side + j)] = cos(angle)
-                table.pointer[2 * (q * side + j) + 1] = sin(angle)
+                table.pointer[2 * (q * rowStride + j)] = cos(angle)
+                table.pointer[2 * (q * rowStride + j) + 1] = sin(angle)
             }
         }
         return table
     }()
 
-    /// The FFTW plans (FFTW_ESTIMATE: deterministic), made once under FFTPlan's planner lock; executed on other
-    /// buffers of the same layout and alignment with FFTW's new-array functions.
+    /// The FFTW plans, made once under FFTPlan's planner lock from the embedded wisdom (`EidolonWisdom`: the same
+    /// plans on every run), or with FFTW_ESTIMATE where it does not apply; executed on other buffers of the same
+    /// layout and alignment with FFTW's new-array functions. The wisdom is forgotten again right after planning,
+    /// so that the other distortions' FFTW_ESTIMATE plans never depend on whether an eidolon was made first.
     final class Plans: @unchecked Sendable {
         /// 512 real rows of 512 → 512 rows of 257 complex values.
         let columnsForward: OpaquePointer
@@ -178,30 +186,52 @@ final class EidolonBlur {
         private let backwardAll: OpaquePointer
         private let backwardCentreCount: Int
 
+        /// Whether the plans came from the embedded wisdom (false: FFTW_ESTIMATE).
+        let fromWisdom: Bool
+
         init() {
             let side = EidolonBlur.side, half = EidolonBlur.spectrumRows
             let real = FFTBuffer(count: EidolonBlur.length)
-            let complex = FFTBuffer(count: 2 * half * side)
-            let flags = UInt32(FFTW_ESTIMATE)
+            let complex = FFTBuffer(count: 2 * half * EidolonBlur.rowStride)
+            let imported = fftw_import_wisdom_from_string(EidolonWisdom.text) != 0
+            var usedWisdom = imported
             var n = Int32(side)
-            func check(_ plan: OpaquePointer?) -> OpaquePointer {
-                guard let plan else { fatalError("FFTW could not plan the eidolon blur transforms") }
+            // Every plan from the wisdom, or (if any one is missing) every plan with FFTW_ESTIMATE.
+            func check(_ make: (UInt32) -> OpaquePointer?) -> OpaquePointer {
+                if usedWisdom, let plan = make(UInt32(FFTW_PATIENT) | UInt32(FFTW_WISDOM_ONLY)) { return plan }
+                usedWisdom = false
+                guard let plan = make(UInt32(FFTW_ESTIMATE)) else {
+                    fatalError("FFTW could not plan the eidolon blur transforms")
+                }
                 return plan
             }
             // Planning only reads the buffers' addresses (alignment); the pointer is not kept.
             let c = UnsafeMutableRawPointer(complex.pointer).assumingMemoryBound(to: fftw_complex.self)
-            columnsForward = check(fftw_plan_many_dft_r2c(1, &n, Int32(side), real.pointer, nil, 1, Int32(side),
-                                                          c, nil, 1, Int32(half), flags))
-            rowForward = check(fftw_plan_dft_1d(n, c, c, FFTW_FORWARD, flags))
-            rowBackward = check(fftw_plan_dft_1d(n, c, c, FFTW_BACKWARD, flags))
+            let centreInput = c + half * EidolonFields.offset, centreOutput = real.pointer + side * EidolonFields.offset
+            let centre = Int32(EidolonFields.centre)
+            var made: [OpaquePointer] = []
+            for _ in 0..<2 {
+                made = [
+                    check { fftw_plan_many_dft_r2c(1, &n, Int32(side), real.pointer, nil, 1, Int32(side), c, nil, 1,
+                                                   Int32(half), $0) },
+                    check { fftw_plan_dft_1d(n, c, c, FFTW_FORWARD, $0) },
+                    check { fftw_plan_dft_1d(n, c, c, FFTW_BACKWARD, $0) },
+                    check { fftw_plan_many_dft_c2r(1, &n, centre, centreInput, nil, 1, Int32(half), centreOutput, nil,
+                                                   1, Int32(side), $0) },
+                    check { fftw_plan_many_dft_c2r(1, &n, Int32(side), c, nil, 1, Int32(half), real.pointer, nil, 1,
+                                                   Int32(side), $0) },
+                ]
+                if usedWisdom || !imported { break }
+                // A partial match: plan all five again with FFTW_ESTIMATE (the first ones leak; once per process).
+            }
+            if imported { fftw_forget_wisdom() }
+            fromWisdom = usedWisdom
+            columnsForward = made[0]
+            rowForward = made[1]
+            rowBackward = made[2]
             backwardCentreCount = EidolonFields.centre
-            let centreInput = c + half * EidolonFields.offset
-            backwardCentre = check(fftw_plan_many_dft_c2r(1, &n, Int32(backwardCentreCount), centreInput, nil, 1,
-                                                          Int32(half), real.pointer + side * EidolonFields.offset,
-                                                          nil, 1, Int32(side), flags))
-            backwardAll = check(fftw_plan_many_dft_c2r(1, &n, Int32(side), c, nil, 1, Int32(half), real.pointer, nil,
-                                                       1, Int32(side), flags))
-            _ = (real, complex)  // planning buffers: alive until here (FFTW_ESTIMATE does not touch them)
+            backwardCentre = made[3]
+            backwardAll = made[4]
         }
 
         /// The column inverse for `count` plane columns (256: the centre, or 512: all).

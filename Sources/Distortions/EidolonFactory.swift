@@ -20,7 +20,8 @@ public final class EidolonFactory {
     private let synthesis = EidolonSynthesis()
     private var currentFat: [UInt8]?
 
-    /// Seconds spent in each stage by the last `render` (for `oodbench bench`).
+    /// CPU seconds of the calling thread spent in each stage by the last `render` (for `oodbench bench`; on an idle
+    /// machine the same as wall time, on a loaded one free of the time other processes held the core).
     public private(set) var lastProfile = EidolonProfile()
 
     public init() {}
@@ -42,6 +43,16 @@ public final class EidolonFactory {
         let full = Image8(channels: 1, height: side, width: side, samples: plane)
         return EidolonResult(plane256: full, stimulus: full.resized(width: out, height: out, filter: .lanczos))
     }
+
+    /// CPU seconds of the calling thread so far (for timing on a loaded machine).
+    public static func threadCPUSeconds() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+    }
+
+    /// Whether the blur's FFTW plans came from the embedded wisdom (else FFTW_ESTIMATE).
+    public static var plansFromWisdom: Bool { EidolonBlur.plans.fromWisdom }
 
     /// The 256 × 256 output plane, row-major (the toolbox's result before any resizing).
     func renderPlane(_ picture: EidolonPicture, condition: EidolonCondition, seed: UInt32) -> [UInt8] {
@@ -89,7 +100,7 @@ public final class EidolonFactory {
 
     private func now() -> Double {
         var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)  // CPU time: robust on a loaded machine
         return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
     }
 }

@@ -138,13 +138,20 @@ public struct MT19937: Sendable {
     /// (same accept/reject decisions, same final state), but the logarithm is CKernels' vectorised fdlibm-style log,
     /// so a value may differ from numpy's in the last bit (relative ≤ 4.5e-16; specs/eidolon.md §8 shows such
     /// differences move no output pixel). Identical on the portable and the AVX2 path.
-    internal mutating func fillStandardNormalsFast(_ out: UnsafeMutableBufferPointer<Double>) {
+    /// `portable: true` forces the portable C path (tests: both paths must agree bit for bit).
+    internal mutating func fillStandardNormalsFast(_ out: UnsafeMutableBufferPointer<Double>, portable: Bool = false) {
         guard cachedGaussian == nil, out.count % 2 == 0, let base = out.baseAddress else {
             fillStandardNormals(out)
             return
         }
         var pos = Int32(position)
-        state.withUnsafeMutableBufferPointer { ck_mt_normals($0.baseAddress!, &pos, base, out.count) }
+        state.withUnsafeMutableBufferPointer { mt in
+            if portable {
+                ck_mt_normals_portable(mt.baseAddress!, &pos, base, out.count)
+            } else {
+                ck_mt_normals(mt.baseAddress!, &pos, base, out.count)
+            }
+        }
         position = Int(pos)
     }
 

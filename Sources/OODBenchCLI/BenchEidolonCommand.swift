@@ -48,34 +48,41 @@ struct BenchEidolonCommand: ParsableCommand {
             input = Self.syntheticPicture()
         }
         _ = try EidolonPicture(image: input)  // fails early on a non-square picture
-        print("eidolon factory, one thread per image, median of \(runs) runs (ms): total = set-up + scale space + fields + synthesis")
-        print("condition".padding(toLength: 22, withPad: " ", startingAt: 0) + "    total   set-up  scale-sp   fields (draws   blurs)  synthes")
+        print("eidolon factory, one thread per image, median of \(runs) runs (ms of the thread's CPU time, robust on a "
+              + "loaded machine; wall = elapsed): total = set-up + scale space + fields + synthesis")
+        print("load average \(Self.loadAverage()); FFTW plans from "
+              + (EidolonFactory.plansFromWisdom ? "the embedded wisdom" : "FFTW_ESTIMATE (the wisdom does not apply here)"))
+        print("condition".padding(toLength: 22, withPad: " ", startingAt: 0)
+              + "    total   set-up  scale-sp   fields (draws   blurs)  synthes     wall")
         for dataset in EidolonDataset.allCases {
             for reach in [1, 8, 128] {
                 let condition = EidolonCondition(reach: Double(reach), coherence: dataset.coherence)
-                var totals: [Double] = [], setups: [Double] = [], profiles: [EidolonProfile] = []
+                var totals: [Double] = [], setups: [Double] = [], walls: [Double] = [], profiles: [EidolonProfile] = []
                 for run in 0..<(runs + 1) {
                     let factory = EidolonFactory()  // fresh: no scale space reuse
-                    let t0 = Date()
+                    let w0 = Date()
+                    let t0 = EidolonFactory.threadCPUSeconds()
                     let pic = try EidolonPicture(image: input)
-                    let t1 = Date()
+                    let t1 = EidolonFactory.threadCPUSeconds()
                     _ = factory.render(pic, condition: condition, seed: UInt32(run))
-                    let t2 = Date()
+                    let t2 = EidolonFactory.threadCPUSeconds()
+                    let w2 = Date()
                     if run == 0 { continue }  // warm-up (plans, kernel spectra)
-                    setups.append(t1.timeIntervalSince(t0))
-                    totals.append(t2.timeIntervalSince(t0))
+                    setups.append(t1 - t0)
+                    totals.append(t2 - t0)
+                    walls.append(w2.timeIntervalSince(w0))
                     profiles.append(factory.lastProfile)
                 }
                 let median = { (xs: [Double]) in xs.sorted()[xs.count / 2] * 1000 }
                 let label = "\(dataset.rawValue) \(condition)".padding(toLength: 22, withPad: " ", startingAt: 0)
                 let figures = [median(totals), median(setups), median(profiles.map(\.scaleSpace)),
                                median(profiles.map(\.fields)), median(profiles.map(\.randomDraws)),
-                               median(profiles.map(\.noiseBlurs)), median(profiles.map(\.synthesis))]
+                               median(profiles.map(\.noiseBlurs)), median(profiles.map(\.synthesis)), median(walls)]
                 print(label + figures.map { String(format: "%9.1f", $0) }.joined())
             }
         }
         if let reference {
-            print("reference (toolbox algorithm in numpy, \(referenceScript), median of \(runs) runs): "
+            print("reference (toolbox algorithm in numpy, \(referenceScript), CPU time, median of \(runs) runs): "
                   + (try Self.timeReference(python: reference, script: referenceScript, runs: runs)))
         }
         if dataset > 0 {
@@ -108,9 +115,16 @@ struct BenchEidolonCommand: ParsableCommand {
             }
             group.wait()
             let seconds = Date().timeIntervalSince(started)
-            print(String(format: "dataset: %d images on %d threads in %.1f s (%.1f ms per image per thread)",
-                         dataset, jobs, seconds, seconds * 1000 * Double(jobs) / Double(dataset)))
+            print(String(format: "dataset: %d images on %d threads in %.1f s wall (%.1f ms per image per thread); "
+                         + "load average %@", dataset, jobs, seconds, seconds * 1000 * Double(jobs) / Double(dataset),
+                         Self.loadAverage()))
         }
+    }
+
+    /// The 1, 5 and 15 minute load averages (empty where unavailable).
+    static func loadAverage() -> String {
+        guard let text = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8) else { return "n/a" }
+        return text.split(separator: " ").prefix(3).joined(separator: " ")
     }
 
     /// Runs the numpy script and returns its per-condition medians in ms.

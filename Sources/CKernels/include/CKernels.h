@@ -93,6 +93,8 @@ void ck_mt_normals(uint32_t *mt, int *pos, double *out, size_t count);
 /// The portable path of `ck_mt_normals` (for tests: must give identical results).
 void ck_mt_normals_portable(uint32_t *mt, int *pos, double *out, size_t count);
 
+/// Row stride (complex values) of the eidolon blur's row-major spectra, twiddles and kernel spectra.
+#define CK_EIDOLON_ROW_STRIDE 520
 /// Eidolon four-step blur loops (eidolon_blur.c; layouts there): noise plane → clamp(127.5·z/maxAbs, ±127)
 /// transposed; 8-bit plane → doubles transposed; twiddle + transpose forward (rows q < `rows`) and backward
 /// (columns j0 ≤ j < j1, rows ≥ `rows` zeroed); spectrum product returning its weighted Parseval sum.
