@@ -71,6 +71,25 @@ public enum BLASInfo {
     public static var threads: Int { Int(openblas_get_num_threads()) }
     /// Sets the number of OpenBLAS threads.
     public static func setThreads(_ n: Int) { openblas_set_num_threads(Int32(n)) }
+
+    /// Whether the CPU has AVX-512F (from `/proc/cpuinfo`; false where it cannot be read).
+    public static var cpuHasAVX512: Bool {
+        let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+        return cpuinfo.contains(" avx512f")
+    }
+
+    /// OpenBLAS kernel families that use AVX-512.
+    static let avx512Cores: Set<String> = ["skylakex", "cooperlake", "sapphirerapids", "zen4", "zen5"]
+
+    /// A one-line warning when OpenBLAS runs pre-AVX-512 kernels on an AVX-512 CPU — forced by
+    /// `OPENBLAS_CORETYPE` (e.g. `Haswell`) or picked by OpenBLAS's own detection — else nil.
+    public static func kernelWarning(environment: [String: String] = ProcessInfo.processInfo.environment,
+                                     avx512: Bool = cpuHasAVX512, core: String = coreName) -> String? {
+        guard avx512, !avx512Cores.contains(core.lowercased()) else { return nil }
+        let why = environment["OPENBLAS_CORETYPE"].map { "OPENBLAS_CORETYPE=\($0) forces" } ?? "OpenBLAS picked"
+        return "warning: \(why) \(core) kernels on an AVX-512 CPU; sgemm runs about half as fast as with "
+            + "SkylakeX kernels (unset OPENBLAS_CORETYPE, or set it to SkylakeX)"
+    }
 }
 
 /// Process-wide time and floating-point work spent inside `gemm`, for benchmarks (off by default; when on,

@@ -1,11 +1,20 @@
+import CKernels
 import Foundation
 
 /// LayerNorm over the last dimension of `rows` vectors of length `width` (PyTorch `nn.LayerNorm`):
 /// `out = (x − mean) / sqrt(var + eps) · gamma + beta` with the biased variance; `out` may equal `x`.
 /// Statistics are accumulated in Double, which keeps rows of width ≥ 1000 within 1 ulp of PyTorch.
+/// Runs the CKernels AVX2+FMA loop where the CPU has it (`layerNormReference` is the scalar twin).
 public func layerNorm(_ x: UnsafePointer<Float>, rows: Int, width: Int,
                       gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, eps: Float = 1e-5,
                       out: UnsafeMutablePointer<Float>) {
+    ck_tf_layer_norm_rows(x, rows, width, gamma, beta, eps, out)
+}
+
+/// The scalar Swift LayerNorm `layerNorm` replaced: the oracle in tests.
+func layerNormReference(_ x: UnsafePointer<Float>, rows: Int, width: Int,
+                        gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, eps: Float = 1e-5,
+                        out: UnsafeMutablePointer<Float>) {
     for r in 0..<rows {
         let src = x + r * width, dst = out + r * width
         var sum = 0.0
@@ -58,8 +67,13 @@ public func batchNorm(_ x: UnsafeMutablePointer<Float>, channels: Int, plane: In
 }
 
 /// Softmax over each row of `[rows, width]`, in place (max-subtracted, PyTorch `softmax(dim=-1)`).
-/// Entries equal to −∞ get probability 0.
+/// Entries equal to −∞ get probability 0. CKernels AVX2+FMA where available (`softmaxRowsReference`: scalar).
 public func softmaxRows(_ x: UnsafeMutablePointer<Float>, rows: Int, width: Int) {
+    ck_tf_softmax_rows(x, rows, width)
+}
+
+/// The scalar Swift softmax `softmaxRows` replaced: the oracle in tests.
+func softmaxRowsReference(_ x: UnsafeMutablePointer<Float>, rows: Int, width: Int) {
     for r in 0..<rows {
         let p = x + r * width
         var m = -Float.infinity
@@ -78,8 +92,20 @@ public enum Activation: String, Sendable, CaseIterable, Codable {
     /// Exact erf GELU `0.5 x (1 + erf(x/√2))` (PyTorch `nn.GELU()`).
     case gelu
 
-    /// Applies the activation to `count` floats in place.
+    /// Applies the activation to `count` floats in place (CKernels, AVX2+FMA where available).
     public func apply(_ x: UnsafeMutablePointer<Float>, count: Int) {
+        ck_tf_bias_activation(x, 1, count, nil, code)
+    }
+
+    /// In place on `[rows, width]`: `x = act(x + bias)` per row (the Linear's bias fused with the activation).
+    public func applyWithBias(_ x: UnsafeMutablePointer<Float>, rows: Int, width: Int, bias: UnsafePointer<Float>) {
+        ck_tf_bias_activation(x, rows, width, bias, code)
+    }
+
+    var code: Int32 { self == .quickGELU ? Int32(CK_ACT_QUICK_GELU) : Int32(CK_ACT_GELU) }
+
+    /// The scalar Swift loops `apply` replaced: the oracle in tests.
+    func applyReference(_ x: UnsafeMutablePointer<Float>, count: Int) {
         switch self {
         case .quickGELU:
             for i in 0..<count { let v = x[i]; x[i] = v / (1 + expf(-1.702 * v)) }
@@ -89,7 +115,35 @@ public enum Activation: String, Sendable, CaseIterable, Codable {
     }
 }
 
+/// In place on `[rows, width]`: `x[r, i] += bias[i]`.
+public func addBiasRows(_ x: UnsafeMutablePointer<Float>, rows: Int, width: Int, bias: UnsafePointer<Float>) {
+    ck_tf_bias_activation(x, rows, width, bias, Int32(CK_ACT_NONE))
+}
+
 /// ReLU in place.
 public func relu(_ x: UnsafeMutablePointer<Float>, count: Int) {
     for i in 0..<count where x[i] < 0 { x[i] = 0 }
+}
+
+/// The two CKernels paths of the transformer kernels called by name, for tests (`avx2: true` only when
+/// `hasAVX2`; the public functions pick one with `ck_cpu_has_avx2_fma`).
+enum TransformerKernelPaths {
+    static var hasAVX2: Bool { ck_cpu_has_avx2_fma() != 0 }
+
+    static func layerNorm(avx2: Bool, _ x: UnsafePointer<Float>, rows: Int, width: Int, gamma: UnsafePointer<Float>,
+                          beta: UnsafePointer<Float>, eps: Float, out: UnsafeMutablePointer<Float>) {
+        if avx2 { ck_tf_layer_norm_rows_avx2(x, rows, width, gamma, beta, eps, out) }
+        else { ck_tf_layer_norm_rows_portable(x, rows, width, gamma, beta, eps, out) }
+    }
+
+    static func biasActivation(avx2: Bool, _ x: UnsafeMutablePointer<Float>, rows: Int, width: Int,
+                               bias: UnsafePointer<Float>?, activation: Activation?) {
+        let code = activation?.code ?? Int32(CK_ACT_NONE)
+        if avx2 { ck_tf_bias_activation_avx2(x, rows, width, bias, code) }
+        else { ck_tf_bias_activation_portable(x, rows, width, bias, code) }
+    }
+
+    static func softmax(avx2: Bool, _ x: UnsafeMutablePointer<Float>, rows: Int, width: Int) {
+        if avx2 { ck_tf_softmax_rows_avx2(x, rows, width) } else { ck_tf_softmax_rows_portable(x, rows, width) }
+    }
 }

@@ -39,42 +39,84 @@ struct CLIPTransformer: Sendable {
     }
 
     /// Runs every block on `x` `[batch * seq, width]` in place. `afterBlock` sees x after each block.
+    ///
+    /// Every Linear is one sgemm over all `batch · seq` rows (OpenBLAS spreads it over the cores); the work
+    /// between the GEMMs (LayerNorm, bias + activation, the per-image per-head attention) is split over the
+    /// cores with `parallelChunks` and runs the CKernels AVX2+FMA loops.
     func forward(_ x: UnsafeMutablePointer<Float>, batch: Int, seq: Int, causal: Bool,
                  afterBlock: ((Int, UnsafePointer<Float>) -> Void)? = nil) {
         let rows = batch * seq, w = width
         let maxMLP = blocks.map(\.mlp).max() ?? 0
-        let h = UnsafeMutablePointer<Float>.allocate(capacity: rows * w)
-        let qkv = UnsafeMutablePointer<Float>.allocate(capacity: rows * 3 * w)
-        let att = UnsafeMutablePointer<Float>.allocate(capacity: rows * w)
-        let mid = UnsafeMutablePointer<Float>.allocate(capacity: rows * max(maxMLP, 1))
-        let scores = UnsafeMutablePointer<Float>.allocate(capacity: seq * seq)
-        defer { h.deallocate(); qkv.deallocate(); att.deallocate(); mid.deallocate(); scores.deallocate() }
-        let d = w / heads
+        nonisolated(unsafe) let x = x
+        nonisolated(unsafe) let h = UnsafeMutablePointer<Float>.allocate(capacity: rows * w)
+        nonisolated(unsafe) let qkv = UnsafeMutablePointer<Float>.allocate(capacity: rows * 3 * w)
+        nonisolated(unsafe) let att = UnsafeMutablePointer<Float>.allocate(capacity: rows * w)
+        nonisolated(unsafe) let mid = UnsafeMutablePointer<Float>.allocate(capacity: rows * max(maxMLP, 1))
+        defer { h.deallocate(); qkv.deallocate(); att.deallocate(); mid.deallocate() }
+        let d = w / heads, nHeads = heads, activation = activation
+        let rowChunk = max(1, 16_384 / max(w, 1))
         for (i, b) in blocks.enumerated() {
-            layerNorm(x, rows: rows, width: w, gamma: b.ln1g, beta: b.ln1b, out: h)
+            b.ln1g.withUnsafeBufferPointer { g in b.ln1b.withUnsafeBufferPointer { be in
+                nonisolated(unsafe) let g = g.baseAddress!, be = be.baseAddress!
+                parallelChunks(rows, minChunk: rowChunk) { r in
+                    layerNorm(x + r.lowerBound * w, rows: r.count, width: w, gamma: g, beta: be, out: h + r.lowerBound * w)
+                }
+            } }
             linear(h, rows: rows, inFeatures: w, weight: b.inW, bias: b.inB, outFeatures: 3 * w, out: qkv)
-            for s in 0..<batch {
-                let base = qkv + s * seq * 3 * w
-                multiHeadAttention(q: base, qStride: 3 * w, k: base + w, v: base + 2 * w, kvStride: 3 * w,
-                                   queries: seq, keys: seq, heads: heads, headDim: d, causal: causal,
-                                   out: att + s * seq * w, outStride: w, scores: scores)
+            // one job per (sequence, head): two small sgemms and a softmax on a private scores block
+            parallelChunks(batch * nHeads, minChunk: 1) { jobs in
+                let scores = UnsafeMutablePointer<Float>.allocate(capacity: seq * seq)
+                defer { scores.deallocate() }
+                for job in jobs {
+                    let s = job / nHeads, head = job % nHeads
+                    let base = qkv + s * seq * 3 * w + head * d
+                    attentionHead(q: base, k: base + w, v: base + 2 * w, stride: 3 * w, seq: seq, headDim: d,
+                                  causal: causal, out: att + s * seq * w + head * d, outStride: w, scores: scores)
+                }
             }
             // x += att · W_oᵀ + b_o, accumulated straight into x by sgemm (beta = 1)
-            addBias(x, rows: rows, width: w, bias: b.outB)
+            b.outB.withUnsafeBufferPointer { bias in
+                nonisolated(unsafe) let bias = bias.baseAddress!
+                parallelChunks(rows, minChunk: rowChunk) { r in addBiasRows(x + r.lowerBound * w, rows: r.count, width: w, bias: bias) }
+            }
             gemm(transB: true, m: rows, n: w, k: w, a: att, lda: w, b: b.outW, ldb: w, beta: 1, c: x, ldc: w)
-            layerNorm(x, rows: rows, width: w, gamma: b.ln2g, beta: b.ln2b, out: h)
-            linear(h, rows: rows, inFeatures: w, weight: b.fcW, bias: b.fcB, outFeatures: b.mlp, out: mid)
-            activation.apply(mid, count: rows * b.mlp)
-            addBias(x, rows: rows, width: w, bias: b.prB)
-            gemm(transB: true, m: rows, n: w, k: b.mlp, a: mid, lda: b.mlp, b: b.prW, ldb: b.mlp, beta: 1, c: x, ldc: w)
+            b.ln2g.withUnsafeBufferPointer { g in b.ln2b.withUnsafeBufferPointer { be in
+                nonisolated(unsafe) let g = g.baseAddress!, be = be.baseAddress!
+                parallelChunks(rows, minChunk: rowChunk) { r in
+                    layerNorm(x + r.lowerBound * w, rows: r.count, width: w, gamma: g, beta: be, out: h + r.lowerBound * w)
+                }
+            } }
+            let m = b.mlp
+            gemm(transB: true, m: rows, n: m, k: w, a: h, lda: w, b: b.fcW, ldb: w, c: mid, ldc: m)
+            b.fcB.withUnsafeBufferPointer { bias in
+                nonisolated(unsafe) let bias = bias.baseAddress!
+                parallelChunks(rows, minChunk: max(1, rowChunk * w / max(m, 1))) { r in
+                    activation.applyWithBias(mid + r.lowerBound * m, rows: r.count, width: m, bias: bias)
+                }
+            }
+            b.prB.withUnsafeBufferPointer { bias in
+                nonisolated(unsafe) let bias = bias.baseAddress!
+                parallelChunks(rows, minChunk: rowChunk) { r in addBiasRows(x + r.lowerBound * w, rows: r.count, width: w, bias: bias) }
+            }
+            gemm(transB: true, m: rows, n: w, k: m, a: mid, lda: m, b: b.prW, ldb: m, beta: 1, c: x, ldc: w)
             afterBlock?(i, x)
         }
     }
 }
 
-func addBias(_ x: UnsafeMutablePointer<Float>, rows: Int, width: Int, bias: UnsafePointer<Float>) {
-    for r in 0..<rows {
-        let p = x + r * width
-        for i in 0..<width { p[i] += bias[i] }
+/// One attention head of one sequence: `out = softmax(q kᵀ / √d + mask) v`, q/k/v rows `stride` apart.
+@inline(__always)
+func attentionHead(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>, stride: Int,
+                   seq: Int, headDim d: Int, causal: Bool, out: UnsafeMutablePointer<Float>, outStride: Int,
+                   scores: UnsafeMutablePointer<Float>) {
+    gemm(transB: true, m: seq, n: seq, k: d, alpha: 1 / Float(d).squareRoot(), a: q, lda: stride, b: k, ldb: stride,
+         c: scores, ldc: seq)
+    if causal {
+        for i in 0..<seq where i + 1 < seq {
+            let row = scores + i * seq
+            for j in (i + 1)..<seq { row[j] = -.infinity }
+        }
     }
+    softmaxRows(scores, rows: seq, width: seq)
+    gemm(m: seq, n: d, k: seq, a: scores, lda: seq, b: v, ldb: stride, c: out, ldc: outStride)
 }

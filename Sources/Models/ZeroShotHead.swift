@@ -40,19 +40,36 @@ public struct ZeroShotHead: Sendable, Equatable {
             for tpl in templates { prompts.append(tokenizer.tokenize(tpl.replacingOccurrences(of: "{}", with: name)).ids) }
         }
         var cls = [Float](repeating: 0, count: k * e)
-        var start = 0
-        while start < prompts.count {
-            let end = min(start + batch, prompts.count)
-            let feats = try model.encodeTexts(Array(prompts[start..<end]))
-            for p in start..<end {
-                let row = (p - start) * e, c = p / t
+        // Groups of whole classes (about 16 batches of prompts) are encoded shortest prompts first, so that a batch
+        // runs only as many positions as its longest prompt needs; features are then summed in prompt order.
+        let classesPerGroup = max(1, (16 * batch) / t)
+        var groupStart = 0
+        while groupStart < k {
+            let groupEnd = min(groupStart + classesPerGroup, k)
+            let first = groupStart * t, count = (groupEnd - groupStart) * t
+            let order = (first..<(first + count)).sorted {
+                let a = CLIPTextTransformer.eotIndex(prompts[$0]), b = CLIPTextTransformer.eotIndex(prompts[$1])
+                return a != b ? a < b : $0 < $1
+            }
+            var feats = [Float](repeating: 0, count: count * e)
+            var start = 0
+            while start < count {
+                let end = min(start + batch, count)
+                let f = try model.encodeTexts(order[start..<end].map { prompts[$0] })
+                for (j, p) in order[start..<end].enumerated() {
+                    for q in 0..<e { feats[(p - first) * e + q] = f[j * e + q] }
+                }
+                start = end
+                progress?(first + end, prompts.count)
+            }
+            for p in first..<(first + count) {
+                let row = (p - first) * e, c = p / t
                 var norm: Float = 0
                 for j in 0..<e { norm += feats[row + j] * feats[row + j] }
                 let inv = 1 / norm.squareRoot()
                 for j in 0..<e { cls[c * e + j] += feats[row + j] * inv }
             }
-            start = end
-            progress?(end, prompts.count)
+            groupStart = groupEnd
         }
         for c in 0..<k {
             var norm: Float = 0

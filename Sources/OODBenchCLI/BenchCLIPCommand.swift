@@ -4,21 +4,27 @@ import Inference
 import Models
 
 /// `oodbench bench clip`: ViT-B/32 (seeded weights) image and text tower throughput, the GEMM rate inside the
-/// towers against a plain sgemm of the towers' main shape timed in the same run, and peak memory.
+/// image tower against a plain sgemm of the towers' main shape timed in the same run, the model-vs-human text
+/// classifier on its real prompts, peak memory, and (with `--python`) open_clip in PyTorch timed in the same run.
 struct BenchCLIPCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "clip",
-        abstract: "CLIP tower throughput and GEMM efficiency (seeded ViT-B/32 weights).",
+        abstract: "CLIP tower throughput and GEMM efficiency (seeded ViT-B/32 weights), optionally against open_clip.",
         discussion: """
-        Builds a CLIP model with formula weights (no download), then times a plain sgemm of the towers' largest \
-        GEMM shape, the image tower (images/s) and the text tower on short prompts (texts/s). Each figure is the \
-        median of at least 3 runs and 1 s. The header states the OpenBLAS core type in use; a warning is printed \
-        when OPENBLAS_CORETYPE forces (or OpenBLAS's detection picks) pre-AVX-512 kernels on an AVX-512 CPU. Use a release build.
+        Builds a CLIP model with formula weights (no download), then times a plain sgemm of the image tower's \
+        largest GEMM shape, the image tower (images/s; the rate inside its GEMMs as a share of the plain sgemm), \
+        the text tower on 10-token prompts (texts/s) and, when the offline mirror is found, the model-vs-human \
+        zero-shot text classifier on its real prompts (80 templates x 1000 class names: a sample of --head-classes \
+        classes, extrapolated to all 80,000 prompts). Each figure is the median of at least 3 runs and --seconds. \
+        The header states the OpenBLAS core type and the load average; a warning is printed when \
+        OPENBLAS_CORETYPE forces (or OpenBLAS's detection picks) pre-AVX-512 kernels on an AVX-512 CPU. \
+        With --python, open_clip's towers (random weights, same batches, same thread count) are timed in a child \
+        process running scripts/bench_open_clip.py. Use a release build.
 
         Examples:
           oodbench bench clip
-          oodbench bench clip --batch 64 --threads 2
-          OPENBLAS_CORETYPE=Haswell oodbench bench clip --json
+          oodbench bench clip --threads 2 --python /tmp/venv-torch/bin/python
+          oodbench bench clip --batch 64 --head-classes 1000 --json
         """
     )
 
@@ -31,17 +37,28 @@ struct BenchCLIPCommand: ParsableCommand {
     @Option(help: "Architecture (open_clip name) of the seeded model.")
     var arch = "ViT-B-32-quickgelu"
 
-    @Option(help: "OpenBLAS threads (default: OpenBLAS's own choice).")
+    @Option(help: "OpenBLAS threads, and PyTorch's with --python (default: OpenBLAS's own choice).")
     var threads: Int?
 
     @Option(help: "Minimum seconds per measurement.")
     var seconds = 1.0
+
+    @Option(help: "Classes of the model-vs-human text classifier to encode (80 prompts each; 1000 = all 80,000; 0 skips it).")
+    var headClasses = 20
+
+    @Option(help: ArgumentHelp("A Python with torch and open_clip_torch: time open_clip in the same run.", valueName: "path"))
+    var python: String?
+
+    @Option(help: ArgumentHelp("The PyTorch timing script (default: scripts/bench_open_clip.py of the working directory or of the package holding the executable).", valueName: "path"))
+    var referenceScript: String?
 
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
 
     func validate() throws {
         guard batch > 0, textBatch > 0 else { throw ValidationError("--batch and --text-batch must be positive.") }
+        guard (0...1000).contains(headClasses) else { throw ValidationError("--head-classes must be in 0...1000.") }
+        guard seconds >= 0 else { throw ValidationError("--seconds must not be negative.") }
         guard CLIPConfig.named(arch) != nil else {
             throw ValidationError("--arch must be one of: \(CLIPConfig.knownNames.joined(separator: ", ")).")
         }
@@ -60,24 +77,23 @@ struct BenchCLIPCommand: ParsableCommand {
         return times[times.count / 2]
     }
 
+    func note(_ line: String) { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+
     func run() throws {
         if let threads { BLASInfo.setThreads(threads) }
         let env = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"]
-        let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
-        let avx512 = cpuinfo.contains(" avx512f")
+        let avx512 = BLASInfo.cpuHasAVX512
         let core = BLASInfo.coreName
-        let avx512Cores = ["skylakex", "cooperlake", "sapphirerapids", "zen4", "zen5"]
-        if avx512, !avx512Cores.contains(core.lowercased()) {
-            let why = env.map { "OPENBLAS_CORETYPE=\($0) forces" } ?? "OpenBLAS picked"
-            FileHandle.standardError.write(Data("warning: \(why) \(core) kernels on an AVX-512 CPU; OPENBLAS_CORETYPE=SkylakeX is about 2x faster\n".utf8))
-        }
+        if let warning = BLASInfo.kernelWarning() { note(warning) }
+        let loadStart = Self.loadAverage()
         let config = CLIPConfig.named(arch)!
-        FileHandle.standardError.write(Data("building seeded \(arch) weights…\n".utf8))
+        note("building seeded \(arch) weights…")
         let model = try CLIPSeededWeights.model(config: config)
         guard case let .vit(width, _, _, patch) = config.vision else { throw CLIError("--arch must be a ViT") }
         let tokens = (config.imageSize / patch) * (config.imageSize / patch) + 1
 
         // Reference: a plain sgemm of the MLP's first GEMM ([batch·tokens, W] × [W, 4W]).
+        note("timing sgemm, image tower, text tower…")
         let m = batch * tokens, n = 4 * width, k = width
         let a = [Float](repeating: 0.5, count: m * k), b = [Float](repeating: 0.25, count: n * k)
         var c = [Float](repeating: 0, count: m * n)
@@ -95,6 +111,7 @@ struct BenchCLIPCommand: ParsableCommand {
         let imagesPerSecond = Double(batch) / imageSeconds
         let insideRate = Double(gemmFlops) / gemmTime / 1e9
         let totalImageTime = imageSeconds * Double(imageRuns)
+        let peakAfterImages = Self.peakMemoryMB()
 
         // Text tower: short prompts, 10 ids including SOT and EOT.
         let row: [Int32] = [49_406, 320, 1125, 539, 320, 2368, 1615, 4629, 269, 49_407] + [Int32](repeating: 0, count: 67)
@@ -102,35 +119,136 @@ struct BenchCLIPCommand: ParsableCommand {
         _ = try model.encodeTexts(prompts)
         let textSeconds = try measure { _ = try model.encodeTexts(prompts) }
         let textsPerSecond = Double(textBatch) / textSeconds
-        let peakMB = peakMemoryMB()
+
+        // The model-vs-human text classifier on its real prompts.
+        var head: [String: Any] = [:]
+        if headClasses > 0 {
+            do {
+                let (names, templates) = try CLIPResources.protocolData(.imagenet1000)
+                let tokenizer = try CLIPTokenizer(vocabulary: try CLIPResources.vocabulary(explicit: nil, spec: nil), variant: .openClip)
+                var lengths = 0
+                for name in names.prefix(headClasses) {
+                    for t in templates { lengths += tokenizer.tokenize(t.replacingOccurrences(of: "{}", with: name)).ids.firstIndex(of: 49_407).map { $0 + 1 } ?? 77 }
+                }
+                note("encoding the text classifier's prompts for \(headClasses) of 1000 classes…")
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                _ = try ZeroShotHead.build(model: model, tokenizer: tokenizer, classNames: Array(names.prefix(headClasses)),
+                                           templates: templates, batch: textBatch)
+                let s = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+                let count = headClasses * templates.count
+                head = ["classes": headClasses, "prompts": count, "seconds": s, "texts_per_s": Double(count) / s,
+                        "mean_tokens": Double(lengths) / Double(count),
+                        "full_classifier_minutes": 80_000 / (Double(count) / s) / 60]
+            } catch {
+                head = ["skipped": "\(error)"]
+            }
+        }
+        let peakMB = Self.peakMemoryMB()
+        let loadEnd = Self.loadAverage()
+
+        // PyTorch reference in a child process.
+        var reference: [String: Any] = [:]
+        if let python {
+            note("timing open_clip with \(python)…")
+            switch runReference(python: python, row: Array(row.prefix(10))) {
+            case .success(let r): reference = r
+            case .failure(let e): reference = ["error": e.description]
+            }
+        }
+        let refImages = reference["images_per_s"] as? Double, refTexts = reference["texts_per_s"] as? Double
 
         let result: [String: Any] = [
             "arch": arch, "cores": ProcessInfo.processInfo.activeProcessorCount, "blas_threads": BLASInfo.threads,
             "openblas_coretype_env": env ?? "", "openblas_core": core, "avx512": avx512,
+            "load_average_start": loadStart, "load_average_end": loadEnd,
             "sgemm_gflops": sgemmRate, "sgemm_shape": [m, n, k],
             "image_batch": batch, "images_per_s": imagesPerSecond,
             "gemm_gflops_inside_image_tower": insideRate, "gemm_share_of_sgemm": insideRate / sgemmRate,
             "gemm_time_fraction": gemmTime / totalImageTime,
             "text_batch": textBatch, "texts_per_s": textsPerSecond,
-            "imagenet_classifier_minutes_estimate": 80_000 / textsPerSecond / 60,
-            "peak_memory_mb": peakMB,
-            "pytorch_reference": "not timed in this run (no PyTorch in the native build); issue 6 quotes 15.9 images/s and 98 texts/s from another run",
+            "text_classifier": head,
+            "peak_rss_mb": peakMB, "peak_rss_mb_after_image_tower": peakAfterImages,
+            "pytorch_reference": python == nil ? ["not_run": "pass --python PATH (torch + open_clip_torch) to time open_clip in this run"] as [String: Any] : reference,
         ]
         if json {
             let data = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys, .prettyPrinted])
             print(String(decoding: data, as: UTF8.self))
             return
         }
-        print("cores \(ProcessInfo.processInfo.activeProcessorCount), BLAS threads \(BLASInfo.threads), OpenBLAS core \(core) (OPENBLAS_CORETYPE=\(env ?? "unset")), AVX-512 \(avx512 ? "yes" : "no")")
+        print("cores \(ProcessInfo.processInfo.activeProcessorCount), BLAS threads \(BLASInfo.threads), OpenBLAS core \(core) (OPENBLAS_CORETYPE=\(env ?? "unset")), AVX-512 \(avx512 ? "yes" : "no"), load average \(loadStart) → \(loadEnd)")
         print(String(format: "sgemm %d×%d×%d          %7.1f GFLOP/s  (reference, same run)", m, n, k, sgemmRate))
-        print(String(format: "%@ image tower     %7.1f images/s (batch %d)", arch, imagesPerSecond, batch))
-        print(String(format: "  GEMMs inside             %7.1f GFLOP/s  %.2fx sgemm, %.0f%% of tower time", insideRate, insideRate / sgemmRate, 100 * gemmTime / totalImageTime))
-        print(String(format: "%@ text tower      %7.1f texts/s  (batch %d, 10-token prompts); 80,000 prompts ≈ %.1f min", arch, textsPerSecond, textBatch, 80_000 / textsPerSecond / 60))
-        print(String(format: "peak memory                 %7.0f MB", peakMB))
-        print("PyTorch reference: not timed in this run (no PyTorch here); issue 6 quotes 15.9 images/s, 98 texts/s (2 threads) from another run")
+        print(String(format: "%@ image tower     %7.1f images/s (batch %d)%@", arch, imagesPerSecond, batch,
+                     refImages.map { String(format: "   PyTorch %.1f images/s, ×%.2f", $0, imagesPerSecond / $0) } ?? ""))
+        print(String(format: "  GEMMs inside             %7.1f GFLOP/s  %.0f%% of sgemm, %.0f%% of tower time", insideRate, 100 * insideRate / sgemmRate, 100 * gemmTime / totalImageTime))
+        print(String(format: "%@ text tower      %7.1f texts/s  (batch %d, 10-token prompts)%@", arch, textsPerSecond, textBatch,
+                     refTexts.map { String(format: "   PyTorch %.1f texts/s, ×%.2f", $0, textsPerSecond / $0) } ?? ""))
+        if let rate = head["texts_per_s"] as? Double, let minutes = head["full_classifier_minutes"] as? Double {
+            print(String(format: "text classifier (imagenet1000) %6.1f texts/s  (%d prompts of %d classes, %.1f tokens on average); 80,000 prompts ≈ %.1f min%@",
+                         rate, head["prompts"] as? Int ?? 0, headClasses, head["mean_tokens"] as? Double ?? 0, minutes,
+                         refTexts.map { String(format: "   PyTorch ≈ %.1f min", 80_000 / $0 / 60) } ?? ""))
+        } else if let why = head["skipped"] as? String {
+            print("text classifier: skipped (\(why))")
+        }
+        print(String(format: "peak RSS                    %7.0f MB (%.0f MB after the image tower)", peakMB, peakAfterImages))
+        if python == nil {
+            print("PyTorch reference: not run (pass --python PATH to a Python with torch and open_clip_torch)")
+        } else if let error = reference["error"] as? String {
+            print("PyTorch reference: failed: \(error)")
+        } else {
+            print("PyTorch reference: open_clip \(reference["open_clip"] ?? "?"), torch \(reference["torch"] ?? "?"), \(reference["threads"] ?? "?") threads, random weights, same batches, same run")
+        }
     }
 
-    func peakMemoryMB() -> Double {
+    /// Runs the PyTorch timing script; its JSON answer, or why not.
+    func runReference(python: String, row: [Int32]) -> Result<[String: Any], CLIError> {
+        guard let script = Self.findScript(explicit: referenceScript) else {
+            return .failure(CLIError("scripts/bench_open_clip.py not found; pass --reference-script PATH"))
+        }
+        let arguments: [String: Any] = [
+            "arch": arch, "threads": threads ?? BLASInfo.threads, "batch": batch, "text_batch": textBatch,
+            "seconds": seconds, "text_row": row.map(Int.init),
+        ]
+        do {
+            let argumentData = try JSONSerialization.data(withJSONObject: arguments)
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = [python, script.path, String(decoding: argumentData, as: UTF8.self)]
+            let out = Pipe()
+            process.standardOutput = out
+            process.standardError = FileHandle.standardError
+            try process.run()
+            let data = out.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            guard process.terminationStatus == 0 else {
+                return .failure(CLIError("\(python) exited with status \(process.terminationStatus) (its error is above)"))
+            }
+            guard let line = String(decoding: data, as: UTF8.self).split(separator: "\n").last,
+                  let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
+                return .failure(CLIError("\(python) gave no result"))
+            }
+            return .success(object)
+        } catch {
+            return .failure(CLIError("\(python): \(error)"))
+        }
+    }
+
+    /// `explicit`, else `scripts/bench_open_clip.py` in the working directory or in a folder above the executable.
+    static func findScript(explicit: String?) -> URL? {
+        if let explicit { return URL(fileURLWithPath: explicit) }
+        let fm = FileManager.default
+        var candidates = [URL(fileURLWithPath: fm.currentDirectoryPath)]
+        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0..<6 { candidates.append(dir); dir = dir.deletingLastPathComponent() }
+        return candidates.map { $0.appendingPathComponent("scripts/bench_open_clip.py") }
+            .first { fm.fileExists(atPath: $0.path) }
+    }
+
+    static func loadAverage() -> String {
+        let s = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? ""
+        return s.split(separator: " ").first.map(String.init) ?? "?"
+    }
+
+    static func peakMemoryMB() -> Double {
         guard let s = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
         for line in s.split(separator: "\n") where line.hasPrefix("VmHWM:") {
             let kb = line.split(separator: " ").compactMap { Double($0) }.first ?? 0

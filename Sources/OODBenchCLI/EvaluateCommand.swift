@@ -69,6 +69,7 @@ struct EvaluateCommand: AsyncParsableCommand {
     func run() async throws {
         let shard = try Shard.fromOptions(self.shard, count: shardCount)
         let names = datasets == ["all"] ? OfflineMirror.textureShape.map(\.name) : datasets
+        if let warning = BLASInfo.kernelWarning() { FileHandle.standardError.write(Data((warning + "\n").utf8)) }
         let model = try modelOptions.makeClassifier()
         var plan: [(name: String, folder: URL, fullCount: Int?)] = []
         for name in names {

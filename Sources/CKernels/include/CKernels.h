@@ -103,6 +103,28 @@ void ck_eidolon_bytes_transpose(const unsigned char *plane, double *out);
 void ck_eidolon_twiddle_forward(const double *yT, const double *w, double *y, int rows);
 void ck_eidolon_twiddle_backward(const double *p, const double *w, double *vT, int rows, int j0, int j1);
 double ck_eidolon_product(const double *y, const double *k, double *out, int rows);
+// ---- transformer.c: CLIP transformer elementwise kernels (callers: Inference/Normalization.swift,
+// Models/CLIPTransformer.swift). `ck_x` dispatches; `ck_x_portable` / `ck_x_avx2` are the two paths (the
+// `_avx2` ones only when ck_cpu_has_avx2_fma() is 1), exposed for tests.
+#define CK_ACT_NONE 0
+#define CK_ACT_QUICK_GELU 1
+#define CK_ACT_GELU 2
+/// LayerNorm over each of `rows` rows of `width` floats (mean/variance in double, biased variance);
+/// `out` may equal `x`.
+void ck_tf_layer_norm_rows(const float *x, size_t rows, size_t width, const float *gamma, const float *beta,
+                        float eps, float *out);
+void ck_tf_layer_norm_rows_portable(const float *x, size_t rows, size_t width, const float *gamma,
+                                 const float *beta, float eps, float *out);
+void ck_tf_layer_norm_rows_avx2(const float *x, size_t rows, size_t width, const float *gamma, const float *beta,
+                             float eps, float *out);
+/// In place: `x[r, i] = act(x[r, i] + bias[i])` (`bias` may be NULL; activation a CK_ACT_* value).
+void ck_tf_bias_activation(float *x, size_t rows, size_t width, const float *bias, int activation);
+void ck_tf_bias_activation_portable(float *x, size_t rows, size_t width, const float *bias, int activation);
+void ck_tf_bias_activation_avx2(float *x, size_t rows, size_t width, const float *bias, int activation);
+/// Softmax over each row in place (max-subtracted; -inf entries get 0).
+void ck_tf_softmax_rows(float *x, size_t rows, size_t width);
+void ck_tf_softmax_rows_portable(float *x, size_t rows, size_t width);
+void ck_tf_softmax_rows_avx2(float *x, size_t rows, size_t width);
 
 // --- Distortions (distortions.c): bit-exact float64 kernels, no FMA; `*_portable` are the non-AVX2 paths.
 
