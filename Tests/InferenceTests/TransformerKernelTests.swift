@@ -98,4 +98,15 @@ final class TransformerKernelTests: XCTestCase {
             }
         }
     }
+
+    func testOpenBLASKernelWarning() {
+        // AVX-512 CPU with Haswell kernels forced: warns and names the variable
+        let forced = BLASInfo.kernelWarning(environment: ["OPENBLAS_CORETYPE": "Haswell"], avx512: true, core: "Haswell")
+        XCTAssertTrue(forced?.contains("OPENBLAS_CORETYPE=Haswell forces Haswell kernels") ?? false, String(describing: forced))
+        XCTAssertTrue(BLASInfo.kernelWarning(environment: [:], avx512: true, core: "Zen")?.contains("OpenBLAS picked Zen") ?? false)
+        // AVX-512 kernels, or a CPU without AVX-512: no warning
+        XCTAssertNil(BLASInfo.kernelWarning(environment: ["OPENBLAS_CORETYPE": "SkylakeX"], avx512: true, core: "SkylakeX"))
+        XCTAssertNil(BLASInfo.kernelWarning(environment: [:], avx512: true, core: "Zen4"))
+        XCTAssertNil(BLASInfo.kernelWarning(environment: ["OPENBLAS_CORETYPE": "Haswell"], avx512: false, core: "Haswell"))
+    }
 }
