@@ -72,3 +72,20 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// MARK: Fuzz targets (libFuzzer), excluded from the normal build
+// Present only when OODBENCH_FUZZ=1, so `swift build` and `swift test` never see them. scripts/fuzz.sh builds
+// them with `--sanitize fuzzer --sanitize address` into .build-fuzz/ and runs each one (see Fuzz/README.md).
+if Context.environment["OODBENCH_FUZZ"] == "1" {
+    let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
+        ("FuzzPNG", ["Imaging"]), ("FuzzJPEG", ["Imaging"]),
+        ("FuzzSafetensors", ["Inference"]), ("FuzzTorchZip", ["Inference"]),
+        ("FuzzLegacyTorch", ["Inference"]), ("FuzzUnpickler", ["Inference"]),
+        ("FuzzRawDataCSV", ["Scoring"]), ("FuzzManifest", ["Datasets"]), ("FuzzTar", ["Datasets"]),
+    ]
+    for target in fuzzTargets {
+        package.targets.append(.executableTarget(
+            name: target.name, dependencies: target.dependencies, path: "Fuzz/\(target.name)",
+            swiftSettings: [.unsafeFlags(["-parse-as-library"])]))
+    }
+}

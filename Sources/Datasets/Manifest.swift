@@ -46,6 +46,9 @@ public struct Manifest: Sendable {
     /// The folder the manifest was read from.
     public let folder: URL
 
+    /// The largest file a group may declare (1 TiB); a larger `size` is refused as a damaged manifest.
+    public static let maxFileBytes: Int64 = 1 << 40
+
     /// The group called `name`; throws `.unknownName` listing the known groups.
     public func group(_ name: String) throws -> AssetGroup {
         guard let group = groups.first(where: { $0.name == name }) else {
@@ -99,9 +102,21 @@ public struct Manifest: Sendable {
     }
 
     static func parseGroup(at url: URL) throws -> AssetGroup {
+        guard let data = try? Data(contentsOf: url) else {
+            throw DatasetsError.badManifest(file: url.path, problem: "cannot read the file")
+        }
+        return try parseGroup(data: data, url: url)
+    }
+
+    /// Parses one group file's bytes; `file` is its name (`<group>.json`), used for the name check and in errors.
+    /// For the fuzz targets (scripts/fuzz.sh); the module reads groups with `load(folder:)`.
+    @_spi(Fuzzing) public static func parseGroup(data: Data, file: String) throws -> AssetGroup {
+        try parseGroup(data: data, url: URL(fileURLWithPath: file))
+    }
+
+    static func parseGroup(data: Data, url: URL) throws -> AssetGroup {
         let file = url.lastPathComponent
         func bad(_ problem: String) -> DatasetsError { .badManifest(file: url.path, problem: problem) }
-        guard let data = try? Data(contentsOf: url) else { throw bad("cannot read the file") }
         guard let object = try? JSONSerialization.jsonObject(with: data), let root = object as? [String: Any] else {
             throw bad("not a JSON object")
         }
@@ -159,7 +174,12 @@ public struct Manifest: Sendable {
             }
             var size: Int64? = nil
             var sha: String? = nil
-            if let number = entry["size"] as? Int { size = Int64(number) }
+            if let number = entry["size"] as? Int {
+                guard number >= 0, Int64(number) <= Manifest.maxFileBytes else {
+                    throw bad("\(context)'\(path)' declares \(number) bytes, outside 0…\(Manifest.maxFileBytes) (the limit of 1 TiB)")
+                }
+                size = Int64(number)
+            }
             if let digest = entry["sha256"] as? String { sha = digest }
             if pinned {
                 guard let s = size, s >= 0 else { throw bad("\(context)'\(path)' needs a non-negative 'size'") }

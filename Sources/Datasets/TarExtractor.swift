@@ -9,9 +9,15 @@ import Imaging
 /// Understands ustar names with prefix, GNU long names (`L`) and pax `path` records (`x`; `g` is ignored).
 /// Memory stays flat: the archive is read and inflated in 256 KiB chunks.
 public enum TarExtractor {
+    /// The largest entry extracted (16 GiB): a header declaring more is refused before anything of it is written.
+    public static let maxEntryBytes = 1 << 34
+    /// The most bytes one archive may extract in all (64 GiB): a bound on what a small `.tar.gz` can inflate to.
+    public static let maxTotalBytes = 1 << 36
     /// Extracts `archive` into `folder` (created if needed); returns the relative paths of the files written.
+    /// `maxEntryBytes` and `maxTotalBytes` bound what the headers may declare (tests pass small ones).
     @discardableResult
-    public static func extract(_ archive: URL, into folder: URL) throws -> [String] {
+    public static func extract(_ archive: URL, into folder: URL, maxEntryBytes: Int = TarExtractor.maxEntryBytes,
+                               maxTotalBytes: Int = TarExtractor.maxTotalBytes) throws -> [String] {
         guard let input = try? FileHandle(forReadingFrom: archive) else {
             throw DatasetsError.io(path: archive.path, problem: "cannot open for reading")
         }
@@ -21,6 +27,8 @@ public enum TarExtractor {
         }
         let source = try ByteSource(handle: input, name: archive.path)
         var parser = TarParser(source: source, archive: archive.path, folder: folder)
+        parser.maxEntryBytes = maxEntryBytes
+        parser.maxTotalBytes = maxTotalBytes
         return try parser.run()
     }
 }
@@ -128,6 +136,8 @@ private struct TarParser {
     var block = [UInt8]()
     var data = [UInt8]()
     var written: [String] = []
+    var maxEntryBytes = TarExtractor.maxEntryBytes
+    var maxTotalBytes = TarExtractor.maxTotalBytes
 
     init(source: ByteSource, archive: String, folder: URL) {
         self.source = source
@@ -141,6 +151,7 @@ private struct TarParser {
         var longName: String? = nil
         var paxPath: String? = nil
         var zeroBlocks = 0
+        var total = 0
         while try source.read(512, into: &block) {
             if block.allSatisfy({ $0 == 0 }) {
                 zeroBlocks += 1
@@ -150,6 +161,13 @@ private struct TarParser {
             zeroBlocks = 0
             try checkChecksum()
             let size = try parseSize()
+            guard size <= maxEntryBytes else {
+                throw fail("entry '\(field(0, 100))' declares \(size) bytes, above the limit of \(bytes(maxEntryBytes))")
+            }
+            total += size
+            guard total <= maxTotalBytes else {
+                throw fail("entries declare more than the limit of \(bytes(maxTotalBytes)) in all")
+            }
             let type = block[156]
             var name = field(0, 100)
             let magic = field(257, 6)
@@ -188,6 +206,11 @@ private struct TarParser {
             }
         }
         return written
+    }
+
+    /// "17179869184 bytes (16 GiB)", or "1000 bytes" when not a whole number of GiB.
+    func bytes(_ count: Int) -> String {
+        count >= 1 << 30 && count % (1 << 30) == 0 ? "\(count) bytes (\(count >> 30) GiB)" : "\(count) bytes"
     }
 
     func field(_ start: Int, _ length: Int) -> String {

@@ -18,7 +18,10 @@ public enum ImagingError: Error, CustomStringConvertible, Equatable, Sendable {
     /// The output could not be written; no partial file is left behind.
     case unwritable(file: String, reason: String)
 
-    public var description: String {
+    /// One line naming the file and the problem (control characters from the input escaped).
+    public var description: String { oneLine(message) }
+
+    private var message: String {
         switch self {
         case let .unreadable(file, reason): return "\(file): cannot read: \(reason)"
         case let .notAnImage(file): return "\(file): not an image (neither PNG nor JPEG)"
@@ -31,4 +34,25 @@ public enum ImagingError: Error, CustomStringConvertible, Equatable, Sendable {
         case let .unwritable(file, reason): return "\(file): cannot write: \(reason)"
         }
     }
+}
+
+/// The message with control characters escaped (`\n`, `\t`, `\u{1B}`): names taken from a file (an archive
+/// entry, a tensor, a CSV field) cannot break the one-line message or forge another line.
+fileprivate func oneLine(_ text: String) -> String {
+    guard text.unicodeScalars.contains(where: needsEscape) else { return text }
+    var out = ""
+    for scalar in text.unicodeScalars {
+        switch scalar {
+        case "\n": out += "\\n"
+        case "\r": out += "\\r"
+        case "\t": out += "\\t"
+        case _ where needsEscape(scalar): out += "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
+        default: out.unicodeScalars.append(scalar)
+        }
+    }
+    return out
+}
+
+fileprivate func needsEscape(_ scalar: Unicode.Scalar) -> Bool {
+    scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar.value == 0x2028 || scalar.value == 0x2029
 }

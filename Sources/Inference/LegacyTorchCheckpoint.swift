@@ -244,6 +244,9 @@ public struct LegacyTorchCheckpoint: Sendable {
             }
             last = sum
         }
+        guard elements <= max(blob.count, TorchCheckpoint.maxExpandedElements) else {
+            throw InferenceError.limitExceeded(file: file, detail: "\(entry.name): view of \(elements) elements over a storage of \(blob.count) (a view may repeat elements up to \(TorchCheckpoint.maxExpandedElements) in all)")
+        }
         if elements > 0 && last >= blob.count {
             throw InferenceError.outOfRange(file: file, tensor: entry.name,
                                             detail: "view (offset \(r.offset), size \(r.size), stride \(r.stride)) reaches element \(last) of a storage of \(blob.count)")

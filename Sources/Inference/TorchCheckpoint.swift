@@ -14,6 +14,8 @@ public struct TorchCheckpoint {
     /// The archive's top-level folder, e.g. `archive/`.
     public let prefix: String
     private let archive: Archive
+    /// The size of the checkpoint file, the bound on what any entry can hold.
+    private let archiveBytes: UInt64
     /// True when the archive holds TorchScript code or constants (a `torch.jit.save` archive).
     public let isTorchScript: Bool
 
@@ -26,6 +28,7 @@ public struct TorchCheckpoint {
             let h = try FileHandle(forReadingFrom: url)
             defer { try? h.close() }
             head = try h.read(upToCount: 4) ?? Data()
+            archiveBytes = try h.seekToEnd()
         } catch {
             throw InferenceError.io(file: file, detail: "cannot read: \(error.localizedDescription)")
         }
@@ -35,12 +38,30 @@ public struct TorchCheckpoint {
         do { archive = try Archive(url: url, accessMode: .read) } catch {
             throw InferenceError.malformed(file: file, detail: "unreadable zip archive (\(error))")
         }
+        (prefix, isTorchScript) = try Self.layout(of: archive, file: file)
+    }
+
+    /// Opens a zip checkpoint held in memory (the fuzz target's entry point); `file` names it in errors.
+    public init(data: Data, file: String) throws {
+        self.file = file
+        guard data.count >= 4, data.starts(with: [0x50, 0x4B, 0x03, 0x04]) else {
+            throw InferenceError.malformed(file: file, detail: "not a zip checkpoint (no PK header)")
+        }
+        archiveBytes = UInt64(data.count)
+        do { archive = try Archive(data: data, accessMode: .read) } catch {
+            throw InferenceError.malformed(file: file, detail: "unreadable zip archive (\(error))")
+        }
+        (prefix, isTorchScript) = try Self.layout(of: archive, file: file)
+    }
+
+    /// The top-level folder (from the `data.pkl` entry) and whether the archive is TorchScript.
+    private static func layout(of archive: Archive, file: String) throws -> (prefix: String, isTorchScript: Bool) {
         guard let pkl = archive.first(where: { $0.path.hasSuffix("/data.pkl") || $0.path == "data.pkl" }) else {
             throw InferenceError.malformed(file: file, detail: "no data.pkl entry")
         }
-        prefix = String(pkl.path.dropLast("data.pkl".count))
-        let pre = prefix
-        isTorchScript = archive.contains { $0.path.hasPrefix(pre + "constants.pkl") || $0.path.hasPrefix(pre + "code/") }
+        let prefix = String(pkl.path.dropLast("data.pkl".count))
+        let script = archive.contains { $0.path.hasPrefix(prefix + "constants.pkl") || $0.path.hasPrefix(prefix + "code/") }
+        return (prefix, script)
     }
 
     /// The bytes of entry `<prefix>name`.
@@ -49,7 +70,14 @@ public struct TorchCheckpoint {
             throw InferenceError.malformed(file: file, detail: "missing entry \(prefix + name)")
         }
         guard entry.uncompressedSize <= limit else {
-            throw InferenceError.limitExceeded(file: file, detail: "entry \(name) of \(entry.uncompressedSize) bytes")
+            throw InferenceError.limitExceeded(file: file, detail: "entry \(name) of \(entry.uncompressedSize) bytes above the limit of \(limit) bytes")
+        }
+        // Deflate expands at most 1032:1 and a stored entry not at all: a larger declared size is a lie, refused
+        // before the buffer for it is reserved.
+        let most = entry.isCompressed ? entry.compressedSize.multipliedReportingOverflow(by: 1032).partialValue + 1024
+                                      : entry.compressedSize
+        guard entry.uncompressedSize <= most, entry.compressedSize <= archiveBytes else {
+            throw InferenceError.limitExceeded(file: file, detail: "entry \(name) declares \(entry.uncompressedSize) bytes, more than its \(entry.compressedSize) stored bytes in a file of \(archiveBytes) bytes can hold")
         }
         var out = Data()
         out.reserveCapacity(Int(entry.uncompressedSize))
@@ -134,7 +162,8 @@ public struct TorchCheckpoint {
                 if case .tensor(let t) = v { out.append((key, t)) }
             }
         case .object:
-            walk(root, path: "", depth: 0, into: &out)
+            var budget = maxModuleNodes
+            try walk(root, path: "", depth: 0, budget: &budget, file: file, into: &out)
         default:
             throw InferenceError.malformed(file: file, detail: "data.pkl holds neither a state dict nor a module")
         }
@@ -142,15 +171,29 @@ public struct TorchCheckpoint {
         return out
     }
 
-    private static func walk(_ v: PickleValue, path: String, depth: Int, into out: inout [(String, TensorReference)]) {
+    /// The most elements a view with zero strides (an expanded tensor) may have beyond those of its storage:
+    /// 16,777,216. A larger declared view over a small storage is refused before its buffer is allocated.
+    public static let maxExpandedElements = 1 << 24
+
+    /// The most values a TorchScript module tree may hold: a pickle that shares one object many times over
+    /// (a DAG through the memo) would otherwise unfold exponentially.
+    public static let maxModuleNodes = 100_000
+
+    private static func walk(_ v: PickleValue, path: String, depth: Int, budget: inout Int, file: String,
+                             into out: inout [(String, TensorReference)]) throws {
         guard depth < 64 else { return }
+        budget -= 1
+        guard budget >= 0 else {
+            throw InferenceError.limitExceeded(file: file, detail: "module tree above \(maxModuleNodes) values")
+        }
         switch v {
         case .tensor(let t): out.append((path, t))
         case .object(let o):
             guard case .dict(let d)? = o.state else { return }
             for (k, child) in d.items {
                 guard let key = k.string else { continue }
-                walk(child, path: path.isEmpty ? key : path + "." + key, depth: depth + 1, into: &out)
+                try walk(child, path: path.isEmpty ? key : path + "." + key, depth: depth + 1, budget: &budget,
+                         file: file, into: &out)
             }
         default: return
         }
@@ -179,6 +222,9 @@ public struct TorchCheckpoint {
                 guard !o3, !o4 else { throw InferenceError.outOfRange(file: file, tensor: tensor, detail: "stride \(ref.stride) overflows") }
                 maxIndex = m
             }
+        }
+        guard count <= max(ref.storage.elementCount, maxExpandedElements) else {
+            throw InferenceError.limitExceeded(file: file, detail: "\(tensor): view of \(count) elements over a storage of \(ref.storage.elementCount) (a view may repeat elements up to \(maxExpandedElements) in all)")
         }
         if count > 0 && maxIndex >= ref.storage.elementCount {
             throw InferenceError.outOfRange(file: file, tensor: tensor,

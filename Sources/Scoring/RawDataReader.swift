@@ -6,6 +6,9 @@ public enum RawDataReader {
     /// The columns every metric needs; `session`, `trial` and `rt` may be absent.
     static let requiredColumns = ["subj", "object_response", "category", "condition", "imagename"]
 
+    /// The most columns a raw-data CSV may have (the toolbox writes 8); a wider line is refused before it is split.
+    public static let maxColumns = 1_000
+
     /// One parsed data row with its 1-based line number in the file.
     struct Line {
         var row: RawDataRow
@@ -15,6 +18,11 @@ public enum RawDataReader {
     /// All rows of a CSV file, in file order.
     public static func rows(of url: URL) throws -> [RawDataRow] {
         try read(url).map(\.row)
+    }
+
+    /// All rows of CSV bytes already in memory; `path` only names the source in errors.
+    public static func rows(data: Data, path: String) throws -> [RawDataRow] {
+        try parse(data, path: path).map(\.row)
     }
 
     /// Rows with line numbers (internal: the scorer names lines in its errors).
@@ -53,6 +61,14 @@ public enum RawDataReader {
                 if stop > start && bytes[stop - 1] == 0x0D { stop -= 1 }
                 defer { start = next }
                 if stop == start { continue }   // empty line
+                var commas = 0
+                for i in start..<stop where bytes[i] == 0x2C { commas += 1 }
+                if commas >= maxColumns {
+                    throw ScoringError.tooManyColumns(path: path, line: lineNumber, columns: commas + 1, limit: maxColumns)
+                }
+                if !columns.isEmpty && commas + 1 != fieldCount {
+                    throw ScoringError.malformedRow(path: path, line: lineNumber, expected: fieldCount, got: commas + 1)
+                }
                 fields.removeAll(keepingCapacity: true)
                 var f = start
                 for i in start..<stop where bytes[i] == 0x2C {

@@ -13,6 +13,8 @@ public enum ScoringError: Error, CustomStringConvertible, Equatable {
     case notUTF8(path: String, line: Int)
     /// The header lacks a column the metrics need.
     case missingColumn(path: String, column: String)
+    /// A line with more columns than `RawDataReader.maxColumns` (refused before it is split).
+    case tooManyColumns(path: String, line: Int, columns: Int, limit: Int)
     /// A row with the wrong number of fields.
     case malformedRow(path: String, line: Int, expected: Int, got: Int)
     /// A dataset folder whose name is none of the 17 benchmark datasets.
@@ -33,7 +35,10 @@ public enum ScoringError: Error, CustomStringConvertible, Equatable {
     /// No raw-data CSV at all under the given folders.
     case noData(paths: [String])
 
-    public var description: String {
+    /// One line naming the file and the problem (control characters from the input escaped).
+    public var description: String { oneLine(message) }
+
+    private var message: String {
         switch self {
         case let .unreadable(path, reason):
             return "\(path): cannot read: \(reason)"
@@ -43,6 +48,8 @@ public enum ScoringError: Error, CustomStringConvertible, Equatable {
             return "\(path):\(line): not UTF-8 text"
         case let .missingColumn(path, column):
             return "\(path):1: missing column \"\(column)\" (need subj, object_response, category, condition, imagename)"
+        case let .tooManyColumns(path, line, columns, limit):
+            return "\(path):\(line): \(columns) columns, more than the limit of \(limit)"
         case let .malformedRow(path, line, expected, got):
             return "\(path):\(line): \(got) fields, expected \(expected) as in the header"
         case let .unknownDataset(path, name):
@@ -66,4 +73,25 @@ public enum ScoringError: Error, CustomStringConvertible, Equatable {
             return "\(paths.joined(separator: ", ")): no raw-data CSV files (expected raw-data/<dataset>/*.csv or <dataset>/*.csv)"
         }
     }
+}
+
+/// The message with control characters escaped (`\n`, `\t`, `\u{1B}`): names taken from a file (an archive
+/// entry, a tensor, a CSV field) cannot break the one-line message or forge another line.
+fileprivate func oneLine(_ text: String) -> String {
+    guard text.unicodeScalars.contains(where: needsEscape) else { return text }
+    var out = ""
+    for scalar in text.unicodeScalars {
+        switch scalar {
+        case "\n": out += "\\n"
+        case "\r": out += "\\r"
+        case "\t": out += "\\t"
+        case _ where needsEscape(scalar): out += "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
+        default: out.unicodeScalars.append(scalar)
+        }
+    }
+    return out
+}
+
+fileprivate func needsEscape(_ scalar: Unicode.Scalar) -> Bool {
+    scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar.value == 0x2028 || scalar.value == 0x2029
 }

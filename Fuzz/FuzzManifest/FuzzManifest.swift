@@ -1,0 +1,31 @@
+// libFuzzer entry point; built only by scripts/fuzz.sh (OODBENCH_FUZZ=1, --sanitize fuzzer --sanitize address).
+// A thrown error is a clean refusal; the harness also checks that it is one line naming the input, as the CLI
+// prints it. A crash, an ASan report, a hang over -timeout or memory over -rss_limit_mb is a finding.
+import Foundation
+@_spi(Fuzzing) import Datasets
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzOneInput(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
+    let data = count == 0 ? Data() : Data(bytes: start!, count: count)
+    // The group must match its file name: name the input after its own "group" field when it has one, so the
+    // mutations of a valid seed get past that check.
+    var name = "fuzz"
+    if let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+       let group = object["group"] as? String, !group.isEmpty, !group.contains("/"), group.utf8.count < 200 {
+        name = group
+    }
+    do {
+        _ = try Manifest.parseGroup(data: data, file: "\(name).json")
+    } catch {
+        checkRefusal(error, names: "\(name).json")
+    }
+    return 0
+}
+
+/// Traps unless `error` describes itself in one line that names `file` (the house rule for every refusal).
+func checkRefusal(_ error: Error, names file: String) {
+    let text = String(describing: error)
+    if text.contains("\n") || !text.contains(file) {
+        fatalError("refusal is not one line naming \(file): \(text)")
+    }
+}

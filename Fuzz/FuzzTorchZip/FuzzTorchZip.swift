@@ -1,0 +1,42 @@
+// libFuzzer entry point; built only by scripts/fuzz.sh (OODBENCH_FUZZ=1, --sanitize fuzzer --sanitize address).
+// A thrown error is a clean refusal; the harness also checks that it is one line naming the input, as the CLI
+// prints it. A crash, an ASan report, a hang over -timeout or memory over -rss_limit_mb is a finding.
+import Foundation
+import Inference
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzOneInput(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
+    let data = count == 0 ? Data() : Data(bytes: start!, count: count)
+    do {
+        // In memory (ZIPFoundation's memory-backed archive): the same reader as TorchCheckpoint(url:) without
+        // a file write per input. One input in 64 goes through a file, so that path is fuzzed too.
+        let checkpoint: TorchCheckpoint
+        if count % 64 == 0 {
+            let url = scratch.appendingPathComponent("fuzz.pt")
+            do { try data.write(to: url) } catch { fatalError("cannot write \(url.path): \(error)") }
+            checkpoint = try TorchCheckpoint(url: url)
+        } else {
+            checkpoint = try TorchCheckpoint(data: data, file: "fuzz.pt")
+        }
+        _ = try checkpoint.loadStateDict()
+    } catch {
+        checkRefusal(error, names: "fuzz.pt")
+    }
+    return 0
+}
+
+/// Traps unless `error` describes itself in one line that names `file` (the house rule for every refusal).
+func checkRefusal(_ error: Error, names file: String) {
+    let text = String(describing: error)
+    if text.contains("\n") || !text.contains(file) {
+        fatalError("refusal is not one line naming \(file): \(text)")
+    }
+}
+
+/// A private scratch folder on tmpfs for the parsers that read files.
+let scratch: URL = {
+    let base = FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm" : NSTemporaryDirectory()
+    let url = URL(fileURLWithPath: base).appendingPathComponent("oodbench-fuzz-\(getpid())")
+    try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+}()

@@ -1,0 +1,46 @@
+@_spi(Fuzzing) import Datasets
+import Foundation
+import TestSupport
+import XCTest
+
+/// Inputs that broke a Datasets fuzz target (Tests/Fixtures/fuzz/README.md): each is now a clean, one-line refusal.
+final class DatasetsFuzzRegressionTests: XCTestCase {
+    func inputs(_ target: String) throws -> [URL] {
+        let folder = Mirror.fixture("fuzz/\(target)")
+        guard FileManager.default.fileExists(atPath: folder.path) else { return [] }
+        return try FileManager.default.contentsOfDirectory(at: folder, includingPropertiesForKeys: nil)
+            .filter { !$0.lastPathComponent.hasPrefix(".") }.sorted { $0.path < $1.path }
+    }
+
+    func testTarFindingsAreRefusedInOneLine() throws {
+        let archives = try inputs("FuzzTar")
+        XCTAssertFalse(archives.isEmpty)
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("oodbench-fuzzreg-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        for archive in archives {
+            XCTAssertThrowsError(try TarExtractor.extract(archive, into: scratch.appendingPathComponent(archive.lastPathComponent))) { error in
+                let text = "\(error)"
+                XCTAssertTrue(error is DatasetsError, text)
+                XCTAssertFalse(text.contains("\n") || text.contains("\t"), "not one line: \(text)")
+                XCTAssertTrue(text.hasPrefix(archive.path + ": refused archive: "), text)
+            }
+        }
+    }
+
+    /// The entry name of crash-newline-in-entry-name.tar ends in a tab and a newline: escaped, not printed raw.
+    func testControlCharactersInNamesAreEscaped() throws {
+        let archive = Mirror.fixture("fuzz/FuzzTar/crash-newline-in-entry-name.tar")
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("oodbench-fuzzreg-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        XCTAssertThrowsError(try TarExtractor.extract(archive, into: scratch)) { error in
+            XCTAssertTrue("\(error)".contains(#"header checksum mismatch (entry 'nnnnnn\t\n')"#), "\(error)")
+        }
+        let manifest = #"{"schema": 1, "group": "g", "title": "t\u001b[2J", "mirror": "m", "pinned": true, "license": "l", "citation": "c", "upstream": [{"repository": "a/b", "release": "1"}], "files": [{"path": "../x\ny", "url": "https://e/x", "size": 1, "sha256": "\#(String(repeating: "a", count: 64))"}]}"#
+        XCTAssertThrowsError(try Manifest.parseGroup(data: Data(manifest.utf8), file: "g.json")) { error in
+            XCTAssertFalse("\(error)".contains("\n"), "\(error)")
+            XCTAssertTrue("\(error)".contains(#"'../x\ny'"#), "\(error)")
+        }
+        XCTAssertEqual(DatasetsError.badSource(path: "a\u{1B}b\u{85}c\u{2028}", problem: "p\r").description,
+                       #"a\u{1B}b\u{85}c\u{2028}: p\r"#)
+    }
+}
