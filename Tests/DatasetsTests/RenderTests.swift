@@ -72,7 +72,7 @@ final class RenderTests: XCTestCase {
     /// One eidolon through the renderer: the factory's 224 px stimulus at the task's condition and seed.
     func testRendererMakesEidolons() throws {
         #if DEBUG
-        throw XCTSkip("an eidolon render takes about 14 s in a debug build (40 ms in release); run `swift test -c release --filter RenderTests`")
+        throw XCTSkip("an eidolon render takes seconds in a debug build (about 0.15–0.3 s in release); run `swift test -c release --filter RenderTests`")
         #else
         let renderer = try renderer()
         let source = Mirror.url("texture-vs-shape/silhouette")
