@@ -8,16 +8,11 @@ import Inference
 public func fuzzOneInput(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
     let data = count == 0 ? Data() : Data(bytes: start!, count: count)
     do {
-        // In memory (ZIPFoundation's memory-backed archive): the same reader as TorchCheckpoint(url:) without
-        // a file write per input. One input in 64 goes through a file, so that path is fuzzed too.
-        let checkpoint: TorchCheckpoint
-        if count % 64 == 0 {
-            let url = scratch.appendingPathComponent("fuzz.pt")
-            do { try data.write(to: url) } catch { fatalError("cannot write \(url.path): \(error)") }
-            checkpoint = try TorchCheckpoint(url: url)
-        } else {
-            checkpoint = try TorchCheckpoint(data: data, file: "fuzz.pt")
-        }
+        // Through a file on tmpfs, as OODBench opens checkpoints. (ZIPFoundation's memory-backed archive traps on
+        // malformed input — a range check in its MemoryFile — so OODBench does not offer an in-memory reader.)
+        let url = scratch.appendingPathComponent("fuzz.pt")
+        do { try data.write(to: url) } catch { fatalError("cannot write \(url.path): \(error)") }
+        let checkpoint = try TorchCheckpoint(url: url)
         _ = try checkpoint.loadStateDict()
     } catch {
         checkRefusal(error, names: "fuzz.pt")

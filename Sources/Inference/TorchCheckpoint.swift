@@ -41,19 +41,6 @@ public struct TorchCheckpoint {
         (prefix, isTorchScript) = try Self.layout(of: archive, file: file)
     }
 
-    /// Opens a zip checkpoint held in memory (the fuzz target's entry point); `file` names it in errors.
-    public init(data: Data, file: String) throws {
-        self.file = file
-        guard data.count >= 4, data.starts(with: [0x50, 0x4B, 0x03, 0x04]) else {
-            throw InferenceError.malformed(file: file, detail: "not a zip checkpoint (no PK header)")
-        }
-        archiveBytes = UInt64(data.count)
-        do { archive = try Archive(data: data, accessMode: .read) } catch {
-            throw InferenceError.malformed(file: file, detail: "unreadable zip archive (\(error))")
-        }
-        (prefix, isTorchScript) = try Self.layout(of: archive, file: file)
-    }
-
     /// The top-level folder (from the `data.pkl` entry) and whether the archive is TorchScript.
     private static func layout(of archive: Archive, file: String) throws -> (prefix: String, isTorchScript: Bool) {
         guard let pkl = archive.first(where: { $0.path.hasSuffix("/data.pkl") || $0.path == "data.pkl" }) else {
