@@ -27,18 +27,20 @@ let package = Package(
         .systemLibrary(name: "CZlibSystem", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
         // MARK: Pipeline modules (see ../shared/ARCHITECTURE.md)
-        .target(name: "Imaging", dependencies: ["CImagingShims", "CKernels"]),
+        // One-line error texts shared by every module's error type (escaping, errno wording).
+        .target(name: "ErrorText"),
+        .target(name: "Imaging", dependencies: ["CImagingShims", "CKernels", "ErrorText"]),
         .target(name: "Distortions", dependencies: [
             "Imaging", "CFFTW", "CKernels",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "Datasets", dependencies: [
-            "Imaging", "Distortions", "CZlibSystem",
+            "Imaging", "Distortions", "CZlibSystem", "ErrorText",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
         .target(name: "Inference", dependencies: [
-            "COpenBLAS", "CKernels",
+            "COpenBLAS", "CKernels", "ErrorText",
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
         .target(name: "Models", dependencies: [
@@ -46,7 +48,7 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "Evaluation", dependencies: ["Models", "Datasets", "Scoring"]),
-        .target(name: "Scoring"),
+        .target(name: "Scoring", dependencies: ["ErrorText"]),
         .target(name: "Reports", dependencies: [
             "Scoring",
             .product(name: "Crypto", package: "swift-crypto"),

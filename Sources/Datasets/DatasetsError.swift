@@ -1,3 +1,4 @@
+import ErrorText
 import Foundation
 
 /// Every failure of the Datasets module: each case names the file (or URL) and the problem in one line.
@@ -36,7 +37,7 @@ public enum DatasetsError: Error, CustomStringConvertible, Equatable {
     case badShard(spec: String, problem: String)
 
     /// One line naming the file and the problem (control characters from the input escaped).
-    public var description: String { oneLine(message) }
+    public var description: String { ErrorText.oneLine(message) }
 
     private var message: String {
         switch self {
@@ -60,25 +61,4 @@ public enum DatasetsError: Error, CustomStringConvertible, Equatable {
         case let .badShard(spec, problem): return "shard \(spec): \(problem)"
         }
     }
-}
-
-/// The message with control characters escaped (`\n`, `\t`, `\u{1B}`): names taken from a file (an archive
-/// entry, a tensor, a CSV field) cannot break the one-line message or forge another line.
-fileprivate func oneLine(_ text: String) -> String {
-    guard text.unicodeScalars.contains(where: needsEscape) else { return text }
-    var out = ""
-    for scalar in text.unicodeScalars {
-        switch scalar {
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        case _ where needsEscape(scalar): out += "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
-        default: out.unicodeScalars.append(scalar)
-        }
-    }
-    return out
-}
-
-fileprivate func needsEscape(_ scalar: Unicode.Scalar) -> Bool {
-    scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar.value == 0x2028 || scalar.value == 0x2029
 }

@@ -1,3 +1,4 @@
+import ErrorText
 /// Everything that can go wrong while reading a checkpoint or running a kernel on user-supplied shapes.
 ///
 /// Every case names the file (as given by the caller) and, where there is one, the tensor; the CLI prints
@@ -25,7 +26,7 @@ public enum InferenceError: Error, CustomStringConvertible, Equatable {
     case io(file: String, detail: String)
 
     /// One line naming the file and the problem (control characters from the input escaped).
-    public var description: String { oneLine(message) }
+    public var description: String { ErrorText.oneLine(message) }
 
     private var message: String {
         switch self {
@@ -51,25 +52,4 @@ public enum InferenceError: Error, CustomStringConvertible, Equatable {
             return "\(file): \(detail)"
         }
     }
-}
-
-/// The message with control characters escaped (`\n`, `\t`, `\u{1B}`): names taken from a file (an archive
-/// entry, a tensor, a CSV field) cannot break the one-line message or forge another line.
-fileprivate func oneLine(_ text: String) -> String {
-    guard text.unicodeScalars.contains(where: needsEscape) else { return text }
-    var out = ""
-    for scalar in text.unicodeScalars {
-        switch scalar {
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        case _ where needsEscape(scalar): out += "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
-        default: out.unicodeScalars.append(scalar)
-        }
-    }
-    return out
-}
-
-fileprivate func needsEscape(_ scalar: Unicode.Scalar) -> Bool {
-    scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar.value == 0x2028 || scalar.value == 0x2029
 }
