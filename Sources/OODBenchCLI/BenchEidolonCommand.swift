@@ -10,9 +10,9 @@ struct BenchEidolonCommand: ParsableCommand {
         commandName: "eidolon",
         abstract: "Time the eidolon factory per image and stage, and a whole eidolon dataset on all cores.",
         discussion: """
-        Per image means the whole work of one stimulus: picture set-up, DoG scale space, the random fields and the
-        synthesis (no reuse between images). The reference Python toolbox takes 0.5–1.2 s per image on a 2-core
-        AMD EPYC VM (specs/eidolon.md §9); with --reference the numpy re-implementation of the toolbox's algorithm
+        Per image means the whole work of one stimulus: picture set-up, DoG scale space, the random fields and the \
+        synthesis (no reuse between images). The reference Python toolbox takes 0.5–1.2 s per image on a 2-core \
+        AMD EPYC VM (specs/eidolon.md §9); with --reference the numpy re-implementation of the toolbox's algorithm \
         in Tests/Fixtures/eidolon/ is timed in the same run.
 
         Examples:
