@@ -29,18 +29,20 @@ let package = Package(
         // MARK: Pipeline modules (see ../shared/ARCHITECTURE.md)
         // One-line error texts shared by every module's error type (escaping, errno wording).
         .target(name: "ErrorText"),
+        // Bounds checks of a zip's directory before ZIPFoundation reads it (its offset conversions trap).
+        .target(name: "ZipSafety"),
         .target(name: "Imaging", dependencies: ["CImagingShims", "CKernels", "ErrorText"]),
         .target(name: "Distortions", dependencies: [
             "Imaging", "CFFTW", "CKernels",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "Datasets", dependencies: [
-            "Imaging", "Distortions", "CZlibSystem", "ErrorText",
+            "Imaging", "Distortions", "CZlibSystem", "ErrorText", "ZipSafety",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
         .target(name: "Inference", dependencies: [
-            "COpenBLAS", "CKernels", "ErrorText",
+            "COpenBLAS", "CKernels", "ErrorText", "ZipSafety",
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
         .target(name: "Models", dependencies: [
@@ -66,6 +68,7 @@ let package = Package(
             "Datasets", "TestSupport", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "TestSupport"]),
+        .testTarget(name: "ZipSafetyTests", dependencies: ["ZipSafety"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Inference", "Imaging", "TestSupport"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "TestSupport"]),
         .testTarget(name: "ScoringTests", dependencies: ["Scoring", "TestSupport"]),
@@ -84,6 +87,7 @@ if Context.environment["OODBENCH_FUZZ"] == "1" {
         ("FuzzSafetensors", ["Inference"]), ("FuzzTorchZip", ["Inference"]),
         ("FuzzLegacyTorch", ["Inference"]), ("FuzzUnpickler", ["Inference"]),
         ("FuzzRawDataCSV", ["Scoring"]), ("FuzzManifest", ["Datasets"]), ("FuzzTar", ["Datasets"]),
+        ("FuzzZip", ["Datasets"]),
     ]
     for target in fuzzTargets {
         package.targets.append(.executableTarget(

@@ -26,7 +26,7 @@ ONLY=""
 BUILD=1
 TOTALS=0
 RSS_MB=2048
-ALL=(FuzzPNG FuzzJPEG FuzzSafetensors FuzzTorchZip FuzzLegacyTorch FuzzUnpickler FuzzRawDataCSV FuzzManifest FuzzTar)
+ALL=(FuzzPNG FuzzJPEG FuzzSafetensors FuzzTorchZip FuzzLegacyTorch FuzzUnpickler FuzzRawDataCSV FuzzManifest FuzzTar FuzzZip)
 
 usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
@@ -86,12 +86,13 @@ seeds() {
                   find "$MIRROR/texture-vs-shape/originals" -iname '*.jp*g' $small 2>/dev/null | sort ;;
         FuzzSafetensors) find "$ROOT/Fuzz/seeds/safetensors" -type f
                          find "$MIRROR/clip-mamba-fixtures" -name '*.safetensors' -size -16k 2>/dev/null ;;
-        FuzzTorchZip) find "$ROOT/Fuzz/seeds/torch-zip" -type f ;;
+        FuzzTorchZip) find "$ROOT/Fuzz/seeds/torch-zip" "$ROOT/Fuzz/seeds/zip" -type f ;;
         FuzzLegacyTorch) find "$ROOT/Fuzz/seeds/legacy-torch" -type f ;;
         FuzzUnpickler) find "$ROOT/Fuzz/seeds/pickle" -type f ;;
         FuzzRawDataCSV) find "$MIRROR/model-vs-human" -name '*.csv' -size -16k 2>/dev/null | sort | head -30 ;;
         FuzzManifest) find "$ROOT/datasets-manifest" -name '*.json' ;;
         FuzzTar) find "$ROOT/Fuzz/seeds/tar" -type f ;;
+        FuzzZip) find "$ROOT/Fuzz/seeds/zip" "$ROOT/Fuzz/seeds/torch-zip" -type f ;;
     esac
 }
 max_len() {

@@ -120,3 +120,42 @@ for fmt, name in [(tarfile.USTAR_FORMAT, "ustar"), (tarfile.GNU_FORMAT, "gnu"), 
         data = tar(fmt)
     out("tar", name + ".tar", data)
     out("tar", name + ".tar.gz", gzip.compress(data, mtime=0))
+
+
+# zip (dataset archives, ZipExtractor): stored and deflated entries, a folder, a streamed entry with a data
+# descriptor, and a ZIP64 archive (zipfile writes ZIP64 records when asked to).
+import zipfile
+
+
+class Unseekable(io.RawIOBase):
+    """A write-only stream: zipfile then streams entries with data descriptors (flag bit 3)."""
+    def __init__(self):
+        self.data = bytearray()
+
+    def writable(self):
+        return True
+
+    def write(self, b):
+        self.data += b
+        return len(b)
+
+
+def zip_archive(force_zip64=False, streamed=False):
+    buf = Unseekable() if streamed else io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        def info(name, method):
+            i = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
+            i.compress_type = method
+            return i
+        z.writestr(info("set/", zipfile.ZIP_STORED), b"")
+        z.writestr(info("set/a.txt", zipfile.ZIP_STORED), b"alpha\n")
+        z.writestr(info("set/b.txt", zipfile.ZIP_DEFLATED), b"bravo " * 40)
+        if streamed or force_zip64:
+            with z.open(info("set/c.bin", zipfile.ZIP_DEFLATED), "w", force_zip64=force_zip64) as f:
+                f.write(b"charlie" * 30)
+    return bytes(buf.data) if streamed else buf.getvalue()
+
+
+out("zip", "plain.zip", zip_archive())
+out("zip", "streamed.zip", zip_archive(streamed=True))
+out("zip", "zip64.zip", zip_archive(force_zip64=True))

@@ -1,5 +1,6 @@
 import Foundation
 import ZIPFoundation
+import ZipSafety
 
 /// Extracts `.zip` archives safely, with the same rules as `TarExtractor`: regular files and folders only.
 ///
@@ -16,6 +17,11 @@ public enum ZipExtractor {
     public static func extract(_ archive: URL, into folder: URL) throws -> [String] {
         let name = archive.path
         func fail(_ problem: String) -> DatasetsError { .badArchive(file: name, problem: problem) }
+        let structural: String?
+        do { structural = try ZipPreflight.problem(in: archive) } catch {
+            throw DatasetsError.io(path: name, problem: "cannot open for reading")
+        }
+        if let problem = structural { throw fail("not a well-formed zip: \(problem)") }
         let zip: Archive
         do { zip = try Archive(url: archive, accessMode: .read) } catch {
             if !FileManager.default.isReadableFile(atPath: name) { throw DatasetsError.io(path: name, problem: "cannot open for reading") }

@@ -1,5 +1,6 @@
 import Foundation
 import ZIPFoundation
+import ZipSafety
 
 /// PyTorch zip checkpoints: `torch.save` (PyTorch ≥ 1.6) and TorchScript archives (`torch.jit.save`, the
 /// OpenAI CLIP `.pt` files), specs/clip.md §7.1–§7.2.
@@ -35,6 +36,11 @@ public struct TorchCheckpoint {
         guard head.count == 4, head.starts(with: [0x50, 0x4B, 0x03, 0x04]) else {
             throw InferenceError.malformed(file: file, detail: "not a zip checkpoint (no PK header)")
         }
+        let structural: String?
+        do { structural = try ZipPreflight.problem(in: url) } catch {
+            throw InferenceError.io(file: file, detail: "cannot read: \(error.localizedDescription)")
+        }
+        if let problem = structural { throw InferenceError.malformed(file: file, detail: "not a well-formed zip: \(problem)") }
         do { archive = try Archive(url: url, accessMode: .read) } catch {
             throw InferenceError.malformed(file: file, detail: "unreadable zip archive (\(error))")
         }

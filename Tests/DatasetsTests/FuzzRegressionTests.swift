@@ -27,6 +27,24 @@ final class DatasetsFuzzRegressionTests: XCTestCase {
         }
     }
 
+    /// The ZIP64 findings of FuzzTorchZip (Tests/Fixtures/fuzz/README.md) reach ZIPFoundation through the dataset
+    /// extractor too; they are refused before it reads them.
+    func testZipFindingsAreRefusedInOneLine() throws {
+        let archives = try inputs("FuzzTorchZip")
+        XCTAssertEqual(archives.count, 3)
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("oodbench-fuzzreg-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        for archive in archives {
+            XCTAssertThrowsError(try ZipExtractor.extract(archive, into: scratch)) { error in
+                let text = "\(error)"
+                XCTAssertTrue(error is DatasetsError, text)
+                XCTAssertFalse(text.contains("\n"), "not one line: \(text)")
+                XCTAssertTrue(text.hasPrefix(archive.path + ": refused archive: not a well-formed zip: central directory offset"), text)
+            }
+            XCTAssertFalse(FileManager.default.fileExists(atPath: scratch.path), "nothing is written for a refused archive")
+        }
+    }
+
     /// The entry name of crash-newline-in-entry-name.tar ends in a tab and a newline: escaped, not printed raw.
     func testControlCharactersInNamesAreEscaped() throws {
         let archive = Mirror.fixture("fuzz/FuzzTar/crash-newline-in-entry-name.tar")

@@ -32,6 +32,20 @@ final class FuzzRegressionTests: XCTestCase {
         }
     }
 
+    /// ZIP64 records whose central-directory offset is above Int64.max trapped inside ZIPFoundation
+    /// (`off_t(offset)`); `ZipPreflight` now refuses them before ZIPFoundation reads the file.
+    func testTorchZipFindingsAreRefusedCleanly() throws {
+        let inputs = try files("FuzzTorchZip")
+        XCTAssertEqual(inputs.count, 3)
+        for url in inputs {
+            let name = url.lastPathComponent
+            XCTAssertThrowsError(try TorchCheckpoint(url: url), name) { error in
+                self.assertOneLine(error, names: name, name)
+                XCTAssertTrue("\(error)".contains("not a well-formed zip: central directory offset"), "\(error)")
+            }
+        }
+    }
+
     func load(_ bytes: [UInt8], _ unpickler: Unpickler = Unpickler(file: "c.pkl")) throws -> PickleValue {
         try bytes.withUnsafeBytes { try unpickler.load($0).value }
     }
