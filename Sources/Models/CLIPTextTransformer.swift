@@ -58,4 +58,67 @@ struct CLIPTextTransformer: Sendable {
         }
         gemm(m: n, n: embedDim, k: w, a: pooled, lda: w, b: projection, ldb: embedDim, c: out, ldc: embedDim)
     }
+    /// The longest run of ids every row starts with, capped at the earliest EOT index (so that every row keeps at
+    /// least its EOT token to run): the prefix `forwardSharingPrefix` computes once. 0 for no rows.
+    static func sharedPrefixLength(_ tokens: [[Int32]]) -> Int {
+        guard let first = tokens.first else { return 0 }
+        let cap = tokens.map(eotIndex).min()!
+        var p = 0
+        while p < cap, tokens.allSatisfy({ $0[p] == first[p] }) { p += 1 }
+        return p
+    }
+
+    /// Runs the causal blocks on `ids` (positions `0 ..< ids.count`) once and keeps every layer's keys and values.
+    func prefixKV(_ ids: [Int32]) -> CLIPPrefixKV {
+        let p = ids.count, w = width
+        var keys: [[Float]] = [], values: [[Float]] = []
+        guard p > 0 else { return CLIPPrefixKV(ids: ids, keys: keys, values: values) }
+        let x = UnsafeMutablePointer<Float>.allocate(capacity: p * w)
+        defer { x.deallocate() }
+        embed(ids[...], firstPosition: 0, into: x)
+        transformer.forwardPacked(x, starts: [0], lengths: [p]) { _, k, v in keys.append(k); values.append(v) }
+        return CLIPPrefixKV(ids: ids, keys: keys, values: values)
+    }
+
+    /// `tokens` rows, row `b` starting with `prefixes[prefixIndex[b]].ids` (contextLength ids each, its EOT after
+    /// the prefix) → `out` `[n, E]`, the same embeddings as `forward` up to float rounding. Only each row's tokens
+    /// from its prefix's end to its EOT run, packed without padding into one batch (one sgemm per Linear over all
+    /// of them); their attention sees the cached prefix keys and values and their own earlier tokens. Positional
+    /// embeddings index by absolute position; ln_final and the projection apply at the EOT rows only.
+    func forwardSharingPrefix(_ tokens: [[Int32]], prefixes: [CLIPPrefixKV], prefixIndex: [Int], out: UnsafeMutablePointer<Float>) {
+        let n = tokens.count, w = width
+        precondition(prefixIndex.count == n)
+        guard n > 0 else { return }
+        var starts: [Int] = [], lengths: [Int] = [], firsts: [Int] = []
+        var rows = 0
+        for (row, i) in zip(tokens, prefixIndex) {
+            let eot = Self.eotIndex(row), p = prefixes[i].length
+            precondition(eot >= p && row[0..<p].elementsEqual(prefixes[i].ids), "row does not start with its prefix")
+            starts.append(rows); lengths.append(eot + 1 - p); firsts.append(p); rows += eot + 1 - p
+        }
+        let x = UnsafeMutablePointer<Float>.allocate(capacity: rows * w)
+        defer { x.deallocate() }
+        for b in 0..<n { embed(tokens[b][firsts[b]..<(firsts[b] + lengths[b])], firstPosition: firsts[b], into: x + starts[b] * w) }
+        transformer.forwardPacked(x, starts: starts, lengths: lengths, prefixes: prefixes, prefixIndex: prefixIndex)
+        let pooled = UnsafeMutablePointer<Float>.allocate(capacity: n * w)
+        defer { pooled.deallocate() }
+        for b in 0..<n {
+            layerNorm(x + (starts[b] + lengths[b] - 1) * w, rows: 1, width: w, gamma: lnFinalG, beta: lnFinalB, out: pooled + b * w)
+        }
+        gemm(m: n, n: embedDim, k: w, a: pooled, lda: w, b: projection, ldb: embedDim, c: out, ldc: embedDim)
+    }
+
+    /// Token plus positional embeddings of `ids` at positions `firstPosition …` into consecutive rows of `x`.
+    private func embed(_ ids: ArraySlice<Int32>, firstPosition: Int, into x: UnsafeMutablePointer<Float>) {
+        let w = width
+        tokenEmbedding.withUnsafeBufferPointer { emb in
+            positional.withUnsafeBufferPointer { pos in
+                for (j, id) in ids.enumerated() {
+                    let dst = x + j * w
+                    let e = emb.baseAddress! + Int(id) * w, pe = pos.baseAddress! + (firstPosition + j) * w
+                    for i in 0..<w { dst[i] = e[i] + pe[i] }
+                }
+            }
+        }
+    }
 }

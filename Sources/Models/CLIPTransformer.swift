@@ -45,24 +45,9 @@ struct CLIPTransformer: Sendable {
     /// cores with `parallelChunks` and runs the CKernels AVX2+FMA loops.
     func forward(_ x: UnsafeMutablePointer<Float>, batch: Int, seq: Int, causal: Bool,
                  afterBlock: ((Int, UnsafePointer<Float>) -> Void)? = nil) {
-        let rows = batch * seq, w = width
-        let maxMLP = blocks.map(\.mlp).max() ?? 0
-        nonisolated(unsafe) let x = x
-        nonisolated(unsafe) let h = UnsafeMutablePointer<Float>.allocate(capacity: rows * w)
-        nonisolated(unsafe) let qkv = UnsafeMutablePointer<Float>.allocate(capacity: rows * 3 * w)
-        nonisolated(unsafe) let att = UnsafeMutablePointer<Float>.allocate(capacity: rows * w)
-        nonisolated(unsafe) let mid = UnsafeMutablePointer<Float>.allocate(capacity: rows * max(maxMLP, 1))
-        defer { h.deallocate(); qkv.deallocate(); att.deallocate(); mid.deallocate() }
-        let d = w / heads, nHeads = heads, activation = activation
-        let rowChunk = max(1, 16_384 / max(w, 1))
-        for (i, b) in blocks.enumerated() {
-            b.ln1g.withUnsafeBufferPointer { g in b.ln1b.withUnsafeBufferPointer { be in
-                nonisolated(unsafe) let g = g.baseAddress!, be = be.baseAddress!
-                parallelChunks(rows, minChunk: rowChunk) { r in
-                    layerNorm(x + r.lowerBound * w, rows: r.count, width: w, gamma: g, beta: be, out: h + r.lowerBound * w)
-                }
-            } }
-            linear(h, rows: rows, inFeatures: w, weight: b.inW, bias: b.inB, outFeatures: 3 * w, out: qkv)
+        let w = width, d = w / heads, nHeads = heads
+        run(x, rows: batch * seq, afterBlock: afterBlock) { _, qkv, att in
+            nonisolated(unsafe) let qkv = qkv, att = att
             // one job per (sequence, head): two small sgemms and a softmax on a private scores block
             parallelChunks(batch * nHeads, minChunk: 1) { jobs in
                 let scores = UnsafeMutablePointer<Float>.allocate(capacity: seq * seq)
@@ -74,6 +59,94 @@ struct CLIPTransformer: Sendable {
                                   causal: causal, out: att + s * seq * w + head * d, outStride: w, scores: scores)
                 }
             }
+        }
+    }
+
+    /// Causal blocks on a packed batch of text sequences without padding: sequence `s` owns the rows
+    /// `starts[s] ..< starts[s] + lengths[s]` of `x` (in place), at absolute positions `p …` where `p` is the length
+    /// of its prefix `prefixes[prefixIndex[s]]` (0 when `prefixes` is empty); each row attends to all of that
+    /// prefix's keys and values and to its own sequence's rows up to itself, as if the prefix's rows stood before
+    /// the sequence in the plain causal `forward`.
+    /// `keepKV`, given a one-sequence batch without prefixes, receives the keys and values of every layer.
+    func forwardPacked(_ x: UnsafeMutablePointer<Float>, starts: [Int], lengths: [Int], prefixes: [CLIPPrefixKV] = [],
+                       prefixIndex: [Int] = [], keepKV: ((Int, _ keys: [Float], _ values: [Float]) -> Void)? = nil) {
+        precondition(starts.count == lengths.count && lengths.allSatisfy { $0 > 0 })
+        precondition(prefixes.isEmpty || prefixIndex.count == starts.count)
+        precondition(keepKV == nil || (prefixes.isEmpty && starts == [0]))
+        guard let rows = zip(starts, lengths).map({ $0 + $1 }).max() else { return }
+        let w = width, d = w / heads, nHeads = heads, n = starts.count
+        let maxPrefix = prefixes.map(\.length).max() ?? 0, maxLength = lengths.max()!
+        run(x, rows: rows) { layer, qkv, att in
+            if let keepKV {
+                var keys = [Float](repeating: 0, count: rows * w), values = keys
+                for r in 0..<rows {
+                    for i in 0..<w { keys[r * w + i] = qkv[r * 3 * w + w + i]; values[r * w + i] = qkv[r * 3 * w + 2 * w + i] }
+                }
+                keepKV(layer, keys, values)
+            }
+            nonisolated(unsafe) let qkv = qkv, att = att
+            // one job per (sequence, head): the prefix's keys and values and its own gathered, two small sgemms
+            parallelChunks(n * nHeads, minChunk: 1) { jobs in
+                let keyRows = maxPrefix + maxLength
+                let kBuf = UnsafeMutablePointer<Float>.allocate(capacity: keyRows * d)
+                let vBuf = UnsafeMutablePointer<Float>.allocate(capacity: keyRows * d)
+                let scores = UnsafeMutablePointer<Float>.allocate(capacity: maxLength * keyRows)
+                defer { kBuf.deallocate(); vBuf.deallocate(); scores.deallocate() }
+                for job in jobs {
+                    let s = job / nHeads, head = job % nHeads
+                    let r0 = starts[s], l = lengths[s]
+                    var p = 0
+                    if !prefixes.isEmpty, prefixes[prefixIndex[s]].length > 0 {
+                        let prefix = prefixes[prefixIndex[s]]
+                        p = prefix.length
+                        prefix.keys[layer].withUnsafeBufferPointer { pk in prefix.values[layer].withUnsafeBufferPointer { pv in
+                            for t in 0..<p {
+                                (kBuf + t * d).update(from: pk.baseAddress! + t * w + head * d, count: d)
+                                (vBuf + t * d).update(from: pv.baseAddress! + t * w + head * d, count: d)
+                            }
+                        } }
+                    }
+                    let own = qkv + r0 * 3 * w + head * d, keys = p + l
+                    for t in 0..<l {
+                        (kBuf + (p + t) * d).update(from: own + t * 3 * w + w, count: d)
+                        (vBuf + (p + t) * d).update(from: own + t * 3 * w + 2 * w, count: d)
+                    }
+                    gemm(transB: true, m: l, n: keys, k: d, alpha: 1 / Float(d).squareRoot(), a: own, lda: 3 * w,
+                         b: kBuf, ldb: d, c: scores, ldc: keys)
+                    for i in 0..<l where p + i + 1 < keys {
+                        let row = scores + i * keys
+                        for j in (p + i + 1)..<keys { row[j] = -.infinity }
+                    }
+                    softmaxRows(scores, rows: l, width: keys)
+                    gemm(m: l, n: d, k: keys, a: scores, lda: keys, b: vBuf, ldb: d, c: att + r0 * w + head * d, ldc: w)
+                }
+            }
+        }
+    }
+
+    /// Runs every block on the `rows` rows of `x` in place; `attention(layer, qkv, att)` fills `att` `[rows, width]`
+    /// from the packed projections `qkv` `[rows, 3 · width]` (q; k; v column blocks, heads inside each).
+    private func run(_ x: UnsafeMutablePointer<Float>, rows: Int, afterBlock: ((Int, UnsafePointer<Float>) -> Void)? = nil,
+                     attention: (Int, UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void) {
+        let w = width
+        let maxMLP = blocks.map(\.mlp).max() ?? 0
+        nonisolated(unsafe) let x = x
+        nonisolated(unsafe) let h = UnsafeMutablePointer<Float>.allocate(capacity: rows * w)
+        nonisolated(unsafe) let qkv = UnsafeMutablePointer<Float>.allocate(capacity: rows * 3 * w)
+        nonisolated(unsafe) let att = UnsafeMutablePointer<Float>.allocate(capacity: rows * w)
+        nonisolated(unsafe) let mid = UnsafeMutablePointer<Float>.allocate(capacity: rows * max(maxMLP, 1))
+        defer { h.deallocate(); qkv.deallocate(); att.deallocate(); mid.deallocate() }
+        let activation = activation
+        let rowChunk = max(1, 16_384 / max(w, 1))
+        for (i, b) in blocks.enumerated() {
+            b.ln1g.withUnsafeBufferPointer { g in b.ln1b.withUnsafeBufferPointer { be in
+                nonisolated(unsafe) let g = g.baseAddress!, be = be.baseAddress!
+                parallelChunks(rows, minChunk: rowChunk) { r in
+                    layerNorm(x + r.lowerBound * w, rows: r.count, width: w, gamma: g, beta: be, out: h + r.lowerBound * w)
+                }
+            } }
+            linear(h, rows: rows, inFeatures: w, weight: b.inW, bias: b.inB, outFeatures: 3 * w, out: qkv)
+            attention(i, qkv, att)
             // x += att · W_oᵀ + b_o, accumulated straight into x by sgemm (beta = 1)
             b.outB.withUnsafeBufferPointer { bias in
                 nonisolated(unsafe) let bias = bias.baseAddress!

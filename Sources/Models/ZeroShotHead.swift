@@ -30,10 +30,37 @@ public struct ZeroShotHead: Sendable, Equatable {
 
     /// Encodes `classNames × templates` (`{}` replaced by the name, Python `str.format` for one slot) with the
     /// model's text tower in batches of `batch` prompts. `progress(done, total)` is called after each batch.
+    ///
+    /// With `sharePrefixes` (the default) each template's prompts go through `CLIPModel.encodeTextsSharingPrefix`:
+    /// their common token prefix (`<SOT> a bad photo of a`) runs once per template and only the class name, the
+    /// template's tail and EOT run per prompt (about 4.3 of 9.6 tokens for model-vs-human's 80,000 prompts).
+    /// Without it every prompt runs in full (`encodeTexts`). Both give the same classifier up to float rounding
+    /// (the prompt embeddings agree within 1e-5 relative); the per-class sums run in template order either way.
     public static func build(model: CLIPModel, tokenizer: CLIPTokenizer, classNames: [String], templates: [String],
-                             batch: Int = 256, progress: ((Int, Int) -> Void)? = nil) throws -> ZeroShotHead {
+                             batch: Int = 256, sharePrefixes: Bool = true,
+                             progress: ((Int, Int) -> Void)? = nil) throws -> ZeroShotHead {
         let e = model.embedDim, k = classNames.count, t = templates.count
         precondition(batch > 0 && t > 0)
+        if sharePrefixes {
+            // groups of whole templates (about 16 batches of prompts, all templates for few classes), template-major
+            var cls = [Float](repeating: 0, count: k * e)
+            let templatesPerGroup = max(1, (16 * batch) / max(k, 1))
+            for first in stride(from: 0, to: t, by: templatesPerGroup) {
+                let last = min(first + templatesPerGroup, t)
+                var rows: [[Int32]] = [], groups: [Int] = []
+                for ti in first..<last {
+                    for name in classNames {
+                        rows.append(tokenizer.tokenize(templates[ti].replacingOccurrences(of: "{}", with: name)).ids); groups.append(ti)
+                    }
+                }
+                let feats = try model.encodeTextsSharingPrefix(rows, groups: groups, batch: batch)
+                for ti in first..<last {
+                    for c in 0..<k { addNormalised(feats, row: ((ti - first) * k + c) * e, into: &cls, at: c * e, count: e) }
+                }
+                progress?(last * k, k * t)
+            }
+            return finish(cls, classCount: k, templates: t, embedDim: e)
+        }
         var prompts: [[Int32]] = []
         prompts.reserveCapacity(k * t)
         for name in classNames {
@@ -62,15 +89,23 @@ public struct ZeroShotHead: Sendable, Equatable {
                 start = end
                 progress?(first + end, prompts.count)
             }
-            for p in first..<(first + count) {
-                let row = (p - first) * e, c = p / t
-                var norm: Float = 0
-                for j in 0..<e { norm += feats[row + j] * feats[row + j] }
-                let inv = 1 / norm.squareRoot()
-                for j in 0..<e { cls[c * e + j] += feats[row + j] * inv }
-            }
+            for p in first..<(first + count) { addNormalised(feats, row: (p - first) * e, into: &cls, at: (p / t) * e, count: e) }
             groupStart = groupEnd
         }
+        return finish(cls, classCount: k, templates: t, embedDim: e)
+    }
+
+    /// `sum[at ..< at + count] += f[row ..< row + count] / ‖f[row ..< row + count]‖` (§5 step 1).
+    private static func addNormalised(_ f: [Float], row: Int, into sum: inout [Float], at: Int, count e: Int) {
+        var norm: Float = 0
+        for j in 0..<e { norm += f[row + j] * f[row + j] }
+        let inv = 1 / norm.squareRoot()
+        for j in 0..<e { sum[at + j] += f[row + j] * inv }
+    }
+
+    /// The head from per-class sums of `t` normalised prompt embeddings: mean, renormalised (§5 step 2).
+    private static func finish(_ sums: [Float], classCount k: Int, templates t: Int, embedDim e: Int) -> ZeroShotHead {
+        var cls = sums
         for c in 0..<k {
             var norm: Float = 0
             for j in 0..<e { let v = cls[c * e + j] / Float(t); cls[c * e + j] = v; norm += v * v }

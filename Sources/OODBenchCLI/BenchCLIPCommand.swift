@@ -46,6 +46,9 @@ struct BenchCLIPCommand: ParsableCommand {
     @Option(help: "Classes of the model-vs-human text classifier to encode (80 prompts each; 1000 = all 80,000; 0 skips it).")
     var headClasses = 20
 
+    @Option(help: "Builds of the text classifier per path (plain and prefix-shared, alternating; the median is reported).")
+    var classifierRuns = 1
+
     @Option(help: ArgumentHelp("A Python with torch and open_clip_torch: time open_clip in the same run.", valueName: "path"))
     var python: String?
 
@@ -59,6 +62,7 @@ struct BenchCLIPCommand: ParsableCommand {
         guard batch > 0, textBatch > 0 else { throw ValidationError("--batch and --text-batch must be positive.") }
         guard (0...1000).contains(headClasses) else { throw ValidationError("--head-classes must be in 0...1000.") }
         guard seconds >= 0 else { throw ValidationError("--seconds must not be negative.") }
+        guard classifierRuns > 0 else { throw ValidationError("--classifier-runs must be positive.") }
         guard CLIPConfig.named(arch) != nil else {
             throw ValidationError("--arch must be one of: \(CLIPConfig.knownNames.joined(separator: ", ")).")
         }
@@ -130,15 +134,31 @@ struct BenchCLIPCommand: ParsableCommand {
                 for name in names.prefix(headClasses) {
                     for t in templates { lengths += tokenizer.tokenize(t.replacingOccurrences(of: "{}", with: name)).ids.firstIndex(of: 49_407).map { $0 + 1 } ?? 77 }
                 }
-                note("encoding the text classifier's prompts for \(headClasses) of 1000 classes…")
-                let t0 = DispatchTime.now().uptimeNanoseconds
-                _ = try ZeroShotHead.build(model: model, tokenizer: tokenizer, classNames: Array(names.prefix(headClasses)),
-                                           templates: templates, batch: textBatch)
-                let s = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
-                let count = headClasses * templates.count
-                head = ["classes": headClasses, "prompts": count, "seconds": s, "texts_per_s": Double(count) / s,
+                let sample = Array(names.prefix(headClasses)), count = headClasses * templates.count
+                // Both paths on the same prompts, alternating, each the median of `classifierRuns` builds: every prompt
+                // in full (plain) and each template's shared prefix once (prefix-shared, the default).
+                var plainTimes: [Double] = [], sharedTimes: [Double] = []
+                var plainHead: ZeroShotHead?, sharedHead: ZeroShotHead?
+                for run in 0..<classifierRuns {
+                    note("text classifier, run \(run + 1) of \(classifierRuns): \(count) prompts of \(headClasses) classes, plain then prefix-shared…")
+                    for share in [false, true] {
+                        let t0 = DispatchTime.now().uptimeNanoseconds
+                        let h = try ZeroShotHead.build(model: model, tokenizer: tokenizer, classNames: sample, templates: templates,
+                                                       batch: textBatch, sharePrefixes: share)
+                        let s = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+                        if share { sharedTimes.append(s); sharedHead = h } else { plainTimes.append(s); plainHead = h }
+                    }
+                }
+                let plainS = plainTimes.sorted()[plainTimes.count / 2], sharedS = sharedTimes.sorted()[sharedTimes.count / 2]
+                var worst: Float = 0
+                for (a, b) in zip(plainHead!.classifier, sharedHead!.classifier) { worst = max(worst, abs(a - b)) }
+                head = ["classes": headClasses, "prompts": count, "runs": classifierRuns,
                         "mean_tokens": Double(lengths) / Double(count),
-                        "full_classifier_minutes": 80_000 / (Double(count) / s) / 60]
+                        "plain_seconds": plainS, "plain_texts_per_s": Double(count) / plainS,
+                        "plain_full_classifier_minutes": 80_000 / (Double(count) / plainS) / 60,
+                        "seconds": sharedS, "texts_per_s": Double(count) / sharedS,
+                        "full_classifier_minutes": 80_000 / (Double(count) / sharedS) / 60,
+                        "speedup": plainS / sharedS, "classifier_max_abs_difference": Double(worst)]
             } catch {
                 head = ["skipped": "\(error)"]
             }
@@ -182,10 +202,14 @@ struct BenchCLIPCommand: ParsableCommand {
         print(String(format: "  GEMMs inside             %7.1f GFLOP/s  %.0f%% of sgemm, %.0f%% of tower time", insideRate, 100 * insideRate / sgemmRate, 100 * gemmTime / totalImageTime))
         print(String(format: "%@ text tower      %7.1f texts/s  (batch %d, 10-token prompts)%@", arch, textsPerSecond, textBatch,
                      refTexts.map { String(format: "   PyTorch %.1f texts/s, ×%.2f", $0, textsPerSecond / $0) } ?? ""))
-        if let rate = head["texts_per_s"] as? Double, let minutes = head["full_classifier_minutes"] as? Double {
-            print(String(format: "text classifier (imagenet1000) %6.1f texts/s  (%d prompts of %d classes, %.1f tokens on average); 80,000 prompts ≈ %.1f min%@",
-                         rate, head["prompts"] as? Int ?? 0, headClasses, head["mean_tokens"] as? Double ?? 0, minutes,
+        if let rate = head["texts_per_s"] as? Double, let minutes = head["full_classifier_minutes"] as? Double,
+           let plainRate = head["plain_texts_per_s"] as? Double, let plainMinutes = head["plain_full_classifier_minutes"] as? Double {
+            print(String(format: "text classifier (imagenet1000): %d prompts of %d classes, %.1f tokens on average, median of %d",
+                         head["prompts"] as? Int ?? 0, headClasses, head["mean_tokens"] as? Double ?? 0, classifierRuns))
+            print(String(format: "  plain (every prompt)      %7.1f texts/s  80,000 prompts ≈ %.1f min%@", plainRate, plainMinutes,
                          refTexts.map { String(format: "   PyTorch ≈ %.1f min", 80_000 / $0 / 60) } ?? ""))
+            print(String(format: "  prefix-shared (default)   %7.1f texts/s  80,000 prompts ≈ %.1f min   ×%.2f vs plain (classifiers differ by ≤ %.1e)",
+                         rate, minutes, head["speedup"] as? Double ?? 0, head["classifier_max_abs_difference"] as? Double ?? 0))
         } else if let why = head["skipped"] as? String {
             print("text classifier: skipped (\(why))")
         }
