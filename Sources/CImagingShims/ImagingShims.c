@@ -62,6 +62,12 @@ static void png_warning_fn(png_structp png, png_const_charp text) {
 
 int oodb_png_decode(const uint8_t *data, size_t size, int want16, uint64_t max_pixels,
                     oodb_image_info *info, void **out, char *message, size_t message_size) {
+    if (oodb_png_decode_fast(data, size, want16, max_pixels, info, out)) return OODB_OK;
+    return oodb_png_decode_libpng(data, size, want16, max_pixels, info, out, message, message_size);
+}
+
+int oodb_png_decode_libpng(const uint8_t *data, size_t size, int want16, uint64_t max_pixels,
+                           oodb_image_info *info, void **out, char *message, size_t message_size) {
     *out = NULL;
     memset(info, 0, sizeof *info);
     if (size < 8 || png_sig_cmp((png_const_bytep)data, 0, 8) != 0) {

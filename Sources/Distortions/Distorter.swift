@@ -20,6 +20,12 @@ public final class Distorter {
     let scratchC = Scratch()
     let scratchD = Scratch()
     var fft: FFTScratch?
+    /// The spectral Gaussian filters made so far, by σ and size.
+    var spectralGaussians: [SpectralGaussian.Key: SpectralGaussian] = [:]
+
+    /// How the Gaussian filter of low-pass and high-pass is computed (default: exact for small kernels, spectral
+    /// from `GaussianMethod.spectralMinimumRadius` taps on; `.exact` reproduces the reference's float64 bits).
+    public var gaussianMethod: GaussianMethod = .automatic
     /// The eidolon factory's scratch (about 40 MB), made on first use.
     lazy var eidolon = EidolonFactory()
 
@@ -170,9 +176,22 @@ public final class Distorter {
                 grey(input, into: out)
                 return
             }
+            let kernel = GaussianKernel(sigma: sigma)
+            if gaussianMethod.usesSpectral(radius: kernel.radius) {
+                let filter = spectralGaussian(kernel, height: h, width: w)
+                input.samples.withUnsafeBufferPointer { s in
+                    Self.lumaTable.withUnsafeBufferPointer { lut in
+                        filter.filter(cval: Self.backgroundGrey, clip: true, into: out) { rows, stride, first, count in
+                            ck_lps_load_grey(s.baseAddress! + 3 * w * first, Int32(count), Int32(w), lut.baseAddress!,
+                                             Self.backgroundGrey, Int32(stride), rows)
+                        }
+                    }
+                }
+                return
+            }
             let y = scratchA.reserve(h * w)
             grey(input, into: y)
-            gaussian(y, height: h, width: w, sigma: sigma, into: out)
+            gaussian(y, height: h, width: w, kernel: kernel, into: out)
             Self.clip(out, h * w)
         }
     }
@@ -199,7 +218,19 @@ public final class Distorter {
             out.update(from: y, count: h * w)
             return
         }
-        let kernel = GaussianKernel(sigma: sigma)
+        gaussian(y, height: h, width: w, kernel: GaussianKernel(sigma: sigma), into: out)
+    }
+
+    /// `gaussian(_:height:width:sigma:into:)` with the kernel made (σ > 1e-15), by `gaussianMethod`'s path.
+    func gaussian(_ y: UnsafePointer<Double>, height h: Int, width w: Int, kernel: GaussianKernel,
+                  into out: UnsafeMutablePointer<Double>) {
+        if gaussianMethod.usesSpectral(radius: kernel.radius) {
+            spectralGaussian(kernel, height: h, width: w).filter(cval: Self.backgroundGrey, clip: false,
+                                                                into: out) { rows, stride, first, count in
+                ck_lps_load_plane(y + w * first, Int32(count), Int32(w), Self.backgroundGrey, Int32(stride), rows)
+            }
+            return
+        }
         let r = kernel.radius
         let scratch = scratchB.reserve(ck_gauss_scratch_count(Int32(h), Int32(w), Int32(r)))
         kernel.half.withUnsafeBufferPointer { half in

@@ -40,6 +40,11 @@ final class FFTPlan: @unchecked Sendable {
         case realForward
         /// half complex → real; destroys its input.
         case realBackward
+        /// Batched 1-D real → half complex along the rows of a `[lines, n]` shape: each row of n doubles (rows n
+        /// apart) gives n / 2 + 1 complex values (rows n / 2 + 1 apart).
+        case realForwardRows
+        /// Batched 1-D half complex → real along rows, the inverse layout of `realForwardRows`; destroys its input.
+        case realBackwardRows
     }
 
     struct Key: Hashable, Sendable {
@@ -85,8 +90,8 @@ final class FFTPlan: @unchecked Sendable {
         // The pinned plans of `FFTWisdom` where they apply (wisdom only: nothing is timed), otherwise FFTW_ESTIMATE.
         // The wisdom is forgotten right after, so that it cannot steer the plans of other shapes.
         var made: OpaquePointer? = nil
-        if FFTWisdom.covers(kind: key.kind, shape: key.shape) {
-            if fftw_import_wisdom_from_string(FFTWisdom.text) != 0 {
+        if let wisdom = FFTWisdom.wisdom(kind: key.kind, shape: key.shape) {
+            if fftw_import_wisdom_from_string(wisdom) != 0 {
                 made = Self.plan(key, dims: dims, input: input, output: output,
                                  flags: UInt32(FFTW_MEASURE) | UInt32(FFTW_WISDOM_ONLY))
             }
@@ -112,9 +117,37 @@ final class FFTPlan: @unchecked Sendable {
                         return fftw_plan_dft_r2c(Int32(d.count), d.baseAddress, input.pointer, cout, flags)
                     case .realBackward:
                         return fftw_plan_dft_c2r(Int32(d.count), d.baseAddress, cin, output.pointer, flags)
+                    case .realForwardRows, .realBackwardRows:
+                        precondition(d.count == 2, "row transforms take a [lines, n] shape")
+                        var length = d[1]
+                        let bins = d[1] / 2 + 1
+                        if key.kind == .realForwardRows {
+                            return fftw_plan_many_dft_r2c(1, &length, d[0], input.pointer, nil, 1, d[1],
+                                                          cout, nil, 1, bins, flags)
+                        }
+                        return fftw_plan_many_dft_c2r(1, &length, d[0], cin, nil, 1, bins,
+                                                      output.pointer, nil, 1, d[1], flags)
                     }
                 }
             }
+        }
+    }
+
+    /// Runs a real transform (`realForward…`: real `input` → complex `output`; `realBackward…`: complex → real)
+    /// on raw pointers into `FFTBuffer`s, at offsets that keep FFTW's alignment (multiples of 4 doubles). The caller
+    /// guarantees the sizes.
+    func executeReal(_ input: UnsafeMutablePointer<Double>, _ output: UnsafeMutablePointer<Double>) {
+        switch kind {
+        case .realForward, .realForwardRows:
+            output.withMemoryRebound(to: fftw_complex.self, capacity: halfComplexCount) { cout in
+                fftw_execute_dft_r2c(plan, input, cout)
+            }
+        case .realBackward, .realBackwardRows:
+            input.withMemoryRebound(to: fftw_complex.self, capacity: halfComplexCount) { cin in
+                fftw_execute_dft_c2r(plan, cin, output)
+            }
+        case .complexForward, .complexBackward:
+            preconditionFailure("executeReal runs real transforms only")
         }
     }
 
@@ -130,12 +163,12 @@ final class FFTPlan: @unchecked Sendable {
                     fftw_execute_dft(plan, cin, cout)
                 }
             }
-        case .realForward:
+        case .realForward, .realForwardRows:
             precondition(input.count >= n && output.count >= 2 * halfComplexCount, "FFT buffer too small")
             output.pointer.withMemoryRebound(to: fftw_complex.self, capacity: halfComplexCount) { cout in
                 fftw_execute_dft_r2c(plan, input.pointer, cout)
             }
-        case .realBackward:
+        case .realBackward, .realBackwardRows:
             precondition(input.count >= 2 * halfComplexCount && output.count >= n, "FFT buffer too small")
             input.pointer.withMemoryRebound(to: fftw_complex.self, capacity: halfComplexCount) { cin in
                 fftw_execute_dft_c2r(plan, cin, output.pointer)

@@ -115,6 +115,18 @@ enum ImageCodec {
     }
 
     static func encodePNG(_ image: Image8, compression: PNGCompression, name: String) throws -> Data {
+        if compression == .fast {
+            var out: UnsafeMutableRawPointer? = nil
+            var size = 0
+            let made = image.samples.withUnsafeBufferPointer { s in
+                oodb_png_encode_deflate(s.baseAddress, UInt32(image.width), UInt32(image.height),
+                                        Int32(image.channels), 1, &out, &size)
+            }
+            if made == 1, let out {
+                defer { oodb_free(out) }
+                return Data(bytes: out, count: size)
+            }
+        }
         let (level, strategy, filters): (Int32, Int32, Int32)
         switch compression {
         case .none: (level, strategy, filters) = (0, -1, 0x08)   // stored, PNG_FILTER_NONE

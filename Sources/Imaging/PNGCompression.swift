@@ -3,8 +3,8 @@
 public enum PNGCompression: String, Sendable, CaseIterable {
     /// No compression (stored deflate blocks): fastest, largest (≈ 3 bytes per RGB pixel).
     case none
-    /// zlib level 1 with the run-length strategy and the Sub filter: the default, several times faster than
-    /// Pillow's setting at 5–15 % larger files on photographs (and often smaller on flat stimuli).
+    /// libdeflate level 1 with the Sub filter: the default, many times faster than Pillow's setting at about the
+    /// same size on photographs (and often smaller files on flat stimuli); libpng with zlib level 1 if that fails.
     case fast
     /// Pillow's default (zlib level 6, adaptive filters): smallest, slowest.
     case small

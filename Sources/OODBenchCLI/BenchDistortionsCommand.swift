@@ -15,7 +15,9 @@ struct BenchDistortionsCommand: ParsableCommand {
         (code/image_manipulation.py, run with python3 + numpy + scipy; scikit-image and Pillow are replaced by \
         numpy stand-ins when missing, and the report says so). Then decode + distort + encode of the PNG for one \
         condition per distortion. Targets: pixel-wise ≤ 0.1 ms, Fourier ≤ 0.5 ms, false-colour ≤ 1 ms, \
-        PNG round trip ≤ 3 ms.
+        PNG round trip ≤ 3 ms. The Gaussian of low-pass/high-pass is timed as `oodbench distort` runs it \
+        (--gaussian auto: scipy's exact order below radius 24, FFT from there on); --gaussian exact or spectral \
+        times one path at every σ.
 
         The reference code is looked for in --reference-code (a checkout, its code/ folder, or the .py file), then \
         $OODBENCH_MIRROR/generalisation-humans-DNNs/code and ../shared/reference-data/generalisation-humans-DNNs/code.
@@ -58,16 +60,26 @@ struct BenchDistortionsCommand: ParsableCommand {
     @Option(name: .long, help: "PNG compression of the round trip's encode: fast (the writers' default), none or small.")
     var pngCompression: String = "fast"
 
+    @Option(name: .long, help: "Gaussian filter path: auto (exact below radius 24, FFT above), exact or spectral.")
+    var gaussian: String = "auto"
+
     struct Row: Codable {
         var distortion: String
         var condition: String
         var oodbenchMs: Double
         var referenceMs: Double?
         var targetMs: Double?
+        /// Round trips only: decode, distort (with the 8-bit quantisation) and encode, each timed alone.
+        var decodeMs: Double? = nil
+        var distortMs: Double? = nil
+        var encodeMs: Double? = nil
     }
 
     func validate() throws {
         guard seconds > 0, seconds <= 60 else { throw ValidationError("--seconds must be in (0, 60].") }
+        guard GaussianMethod(rawValue: gaussian) != nil else {
+            throw ValidationError("--gaussian must be auto, exact or spectral.")
+        }
         guard clock == "wall" || clock == "cpu" else { throw ValidationError("--clock must be wall or cpu.") }
         guard PNGCompression(rawValue: pngCompression) != nil else {
             throw ValidationError("--png-compression must be none, fast or small.")
@@ -94,6 +106,7 @@ struct BenchDistortionsCommand: ParsableCommand {
         let image = decoded.channels == 3 ? decoded : try Image8(data: try decoded.rgbPNG(), name: inputPath)
         let tableValues = try DistortCommand.loadTables(tables)
         let engine = Distorter(tables: tableValues)
+        engine.gaussianMethod = GaussianMethod(rawValue: gaussian) ?? .automatic
 
         let cpuClock = clock == "cpu"
         let wanted = selected
@@ -117,8 +130,21 @@ struct BenchDistortionsCommand: ParsableCommand {
                 let out = try engine.apply(d, condition: condition, to: decodedInput, seed: 42)
                 _ = try out.image8(.roundHalfUp, expandGrey: true).pngData(compression: compression)
             }
+            // The three stages alone (each median over its own calls, so they need not add up exactly).
+            let part = seconds / 3
+            let decodeMs = try Self.medianMs(seconds: part, cpuClock: cpuClock) {
+                _ = try Image8(data: pngData, name: inputPath)
+            }
+            let distorted = try engine.apply(d, condition: condition, to: image, seed: 42)
+            let distortMs = try Self.medianMs(seconds: part, cpuClock: cpuClock) {
+                _ = try engine.apply(d, condition: condition, to: image, seed: 42).image8(.roundHalfUp, expandGrey: true)
+            }
+            let output8 = distorted.image8(.roundHalfUp, expandGrey: true)
+            let encodeMs = try Self.medianMs(seconds: part, cpuClock: cpuClock) {
+                _ = try output8.pngData(compression: compression)
+            }
             roundTrips.append(Row(distortion: distortion, condition: condition, oodbenchMs: ms, referenceMs: nil,
-                                  targetMs: 3))
+                                  targetMs: 3, decodeMs: decodeMs, distortMs: distortMs, encodeMs: encodeMs))
         }
 
         var referenceNote = "reference: not timed (--no-reference)"
@@ -161,6 +187,11 @@ struct BenchDistortionsCommand: ParsableCommand {
         print("decode PNG + distort + encode PNG (RGB, round half up, compression \(pngCompression); "
               + "reference: Pillow's default, zlib level 6):")
         print(Self.table(roundTrips, title: "round trip"))
+        print("round trip stages alone (ms): "
+              + roundTrips.map { r in
+                  "\(r.distortion) \(r.condition): decode \(r.decodeMs.map(Self.format) ?? "-"), distort+quantise "
+                      + "\(r.distortMs.map(Self.format) ?? "-"), encode \(r.encodeMs.map(Self.format) ?? "-")"
+              }.joined(separator: "; "))
     }
 
     /// The 1-minute load average (from /proc/loadavg), or "unknown".

@@ -35,6 +35,22 @@ typedef struct {
 int oodb_png_decode(const uint8_t *data, size_t size, int want16, uint64_t max_pixels,
                     oodb_image_info *info, void **out, char *message, size_t message_size);
 
+/// `oodb_png_decode` through libpng only (the fast path below skipped), with the same results.
+int oodb_png_decode_libpng(const uint8_t *data, size_t size, int want16, uint64_t max_pixels,
+                           oodb_image_info *info, void **out, char *message, size_t message_size);
+
+/// The fast path of `oodb_png_decode` (PNGFast.c): 8-bit grey, grey+alpha, RGB or RGBA, not interlaced, every
+/// chunk CRC valid, no critical chunk besides IHDR/IDAT/IEND, image data of exactly the right size. Returns 1
+/// with *out and *info filled as `oodb_png_decode` would, or 0 (nothing allocated) for the libpng path to decide.
+int oodb_png_decode_fast(const uint8_t *data, size_t size, int want16, uint64_t max_pixels, oodb_image_info *info,
+                         void **out);
+
+/// Encodes 8-bit interleaved samples (1 to 4 channels) as PNG with libdeflate at `level` (0…12) and the Sub
+/// filter on every row (one IHDR, IDAT chunks of ≤ 2^30 bytes, IEND). Returns 1 with *out a malloc'd buffer
+/// of *out_size bytes (free with oodb_free), or 0 when out of memory or the arguments are invalid.
+int oodb_png_encode_deflate(const uint8_t *samples, uint32_t width, uint32_t height, int channels, int level,
+                            void **out, size_t *out_size);
+
 /// Encodes 8-bit interleaved samples (1 to 4 channels) as PNG with the given zlib level (0…9), zlib
 /// strategy (Z_* constant; −1 = zlib's default) and libpng filter set (PNG_FILTER_* bits; 0 = libpng's default).
 /// On OODB_OK *out is a malloc'd buffer of *out_size bytes (free with oodb_free).

@@ -181,6 +181,20 @@ void ck_power_equalise_portable(double *z, size_t count, const double *t);
 /// out[i] = in[i] clipped to [0, 1].
 void ck_clip_copy(const double *in, size_t n, double *out);
 
+// MARK: distfast: spectral Gaussian filter (lowpass_spectral.c; called by Distortions/SpectralGaussian.swift)
+/// dst[y·stride + x] = grey(rgb pixel (y, x)) − cval for a height × width RGB image (luma LUT as ck_grey_lut).
+void ck_lps_load_grey(const uint8_t *rgb, int height, int width, const double *lut, double cval, int stride,
+                      double *dst);
+/// dst[y·stride + x] = plane[y·width + x] − cval.
+void ck_lps_load_plane(const double *plane, int height, int width, double cval, int stride, double *dst);
+/// Multiplies `lines` half spectra of `bins` complex values each (interleaved, contiguous) by the real kernel[bins].
+void ck_lps_scale(double *spectrum, int lines, int bins, const double *kernel);
+/// dst[j·dst_stride + l] = src[l·src_stride + j] for l < lines, j < count (blocked transpose).
+void ck_lps_transpose(const double *src, int lines, int count, int src_stride, int dst_stride, double *dst);
+/// out[j·out_stride + l] = src[l·src_stride + j] + cval, clipped to [0, 1] when clip ≠ 0 (l < lines, j < count).
+void ck_lps_finish(const double *src, int lines, int count, int src_stride, double cval, int clip, int out_stride,
+                   double *out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,82 @@
+import CKernels
+import Foundation
+import XCTest
+@testable import Distortions
+
+/// The spectral (FFT) Gaussian filter against the exact one (whose bits `KernelPathTests` and the goldens pin down).
+final class SpectralGaussianTests: XCTestCase {
+    /// A deterministic pseudo-random plane in [0, 1) (an LCG, independent of the code under test).
+    private func plane(_ count: Int, seed: UInt64) -> [Double] {
+        var x = seed
+        return (0..<count).map { _ in
+            x = x &* 6364136223846793005 &+ 1442695040888963407
+            return Double(x >> 11) * 0x1p-53
+        }
+    }
+
+    private func filtered(_ y: [Double], h: Int, w: Int, sigma: Double, method: GaussianMethod) -> [Double] {
+        let engine = Distorter()
+        engine.gaussianMethod = method
+        var out = [Double](repeating: .nan, count: h * w)
+        y.withUnsafeBufferPointer { p in
+            out.withUnsafeMutableBufferPointer {
+                engine.gaussian(p.baseAddress!, height: h, width: w, sigma: sigma, into: $0.baseAddress!)
+            }
+        }
+        return out
+    }
+
+    /// Same linear filter up to rounding, for square and oblong planes, kernels narrower and wider than the plane
+    /// (σ 40: radius 160 > 53), and a plane narrower than a vector.
+    func testSpectralEqualsExactUpToRounding() {
+        for (h, w) in [(224, 224), (37, 53), (3, 5), (64, 20)] {
+            let y = plane(h * w, seed: UInt64(h * 7 + w))
+            for sigma in [0.4, 1.0, 3.0, 7.0, 15.0, 40.0] {
+                let exact = filtered(y, h: h, w: w, sigma: sigma, method: .exact)
+                let spectral = filtered(y, h: h, w: w, sigma: sigma, method: .spectral)
+                var worst = 0.0
+                for i in exact.indices { worst = max(worst, abs(exact[i] - spectral[i])) }
+                XCTAssertLessThan(worst, 4e-15, "\(h)×\(w) σ \(sigma)")
+            }
+        }
+    }
+
+    /// `automatic` is exact below the threshold radius and spectral from it on; low-pass at σ 7 and 40 on a 224²
+    /// image keeps every 8-bit sample of the exact path.
+    func testAutomaticChoosesByRadius() throws {
+        XCTAssertFalse(GaussianMethod.automatic.usesSpectral(radius: GaussianKernel(sigma: 5).radius))
+        XCTAssertTrue(GaussianMethod.automatic.usesSpectral(radius: GaussianKernel(sigma: 7).radius))
+        XCTAssertFalse(GaussianMethod.exact.usesSpectral(radius: 160))
+        XCTAssertTrue(GaussianMethod.spectral.usesSpectral(radius: 1))
+
+        let y = plane(224 * 224, seed: 99)
+        let delta = filtered(y, h: 224, w: 224, sigma: 7, method: .automatic)
+        let spectral = filtered(y, h: 224, w: 224, sigma: 7, method: .spectral)
+        XCTAssertEqual(delta.map(\.bitPattern), spectral.map(\.bitPattern))
+        let small = filtered(y, h: 224, w: 224, sigma: 3, method: .automatic)
+        let exact = filtered(y, h: 224, w: 224, sigma: 3, method: .exact)
+        XCTAssertEqual(small.map(\.bitPattern), exact.map(\.bitPattern))
+    }
+
+    /// A delta of height 1 on a plane of cval gives cval plus the outer product of the taps (the padding is cval
+    /// too, so nothing else changes; Σw = 1 up to rounding), also where the kernel is wider than the plane.
+    func testDeltaGivesTheKernel() {
+        let h = 41, w = 30, sigma = 10.0
+        var y = [Double](repeating: 0.4423, count: h * w)
+        y[20 * w + 3] += 1
+        let out = filtered(y, h: h, w: w, sigma: sigma, method: .spectral)
+        let k = GaussianKernel(sigma: sigma).half
+        for (i, x) in [(20, 3), (0, 0), (40, 29), (25, 17)] {
+            XCTAssertEqual(out[i * w + x], 0.4423 + k[abs(i - 20)] * k[abs(x - 3)], accuracy: 1e-15, "(\(i), \(x))")
+        }
+    }
+
+    func testTransformLengths() {
+        XCTAssertEqual(SpectralGaussian.transformLength(atLeast: 224 + 28), 256)
+        XCTAssertEqual(SpectralGaussian.transformLength(atLeast: 224 + 40), 288)
+        XCTAssertEqual(SpectralGaussian.transformLength(atLeast: 224 + 60), 288)
+        XCTAssertEqual(SpectralGaussian.transformLength(atLeast: 224 + 160), 384)
+        XCTAssertEqual(SpectralGaussian.transformLength(atLeast: 5), 16)
+        XCTAssertEqual(SpectralGaussian.transformLength(atLeast: 385), 432)
+    }
+}
