@@ -91,9 +91,10 @@ if Context.environment["OODBENCH_FUZZ"] == "1" {
         ("FuzzRawDataCSV", ["Scoring"]), ("FuzzManifest", ["Datasets"]), ("FuzzTar", ["Datasets"]),
         ("FuzzZip", ["Datasets"]),
     ]
+    package.targets.append(.target(name: "FuzzSupport", path: "Fuzz/FuzzSupport"))
     for target in fuzzTargets {
         package.targets.append(.executableTarget(
-            name: target.name, dependencies: target.dependencies, path: "Fuzz/\(target.name)",
+            name: target.name, dependencies: target.dependencies + ["FuzzSupport"], path: "Fuzz/\(target.name)",
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]))
     }
 }

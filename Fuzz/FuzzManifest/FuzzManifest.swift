@@ -3,10 +3,11 @@
 // prints it. A crash, an ASan report, a hang over -timeout or memory over -rss_limit_mb is a finding.
 import Foundation
 @_spi(Fuzzing) import Datasets
+import FuzzSupport
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOneInput(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
-    let data = count == 0 ? Data() : Data(bytes: start!, count: count)
+    let data = fuzzInput(start, count)
     // The group must match its file name: name the input after its own "group" field when it has one, so the
     // mutations of a valid seed get past that check.
     var name = "fuzz"
@@ -20,12 +21,4 @@ public func fuzzOneInput(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
         checkRefusal(error, names: "\(name).json")
     }
     return 0
-}
-
-/// Traps unless `error` describes itself in one line that names `file` (the house rule for every refusal).
-func checkRefusal(_ error: Error, names file: String) {
-    let text = String(describing: error)
-    if text.contains("\n") || !text.contains(file) {
-        fatalError("refusal is not one line naming \(file): \(text)")
-    }
 }

@@ -3,10 +3,11 @@
 // prints it. A crash, an ASan report, a hang over -timeout or memory over -rss_limit_mb is a finding.
 import Foundation
 import Inference
+import FuzzSupport
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOneInput(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
-    let data = count == 0 ? Data() : Data(bytes: start!, count: count)
+    let data = fuzzInput(start, count)
     do {
         let file = try SafetensorsFile(data: data, file: "fuzz.safetensors")
         for name in file.names {
@@ -21,12 +22,4 @@ public func fuzzOneInput(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
         checkRefusal(error, names: "fuzz.safetensors")
     }
     return 0
-}
-
-/// Traps unless `error` describes itself in one line that names `file` (the house rule for every refusal).
-func checkRefusal(_ error: Error, names file: String) {
-    let text = String(describing: error)
-    if text.contains("\n") || !text.contains(file) {
-        fatalError("refusal is not one line naming \(file): \(text)")
-    }
 }

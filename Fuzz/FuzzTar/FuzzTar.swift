@@ -3,34 +3,10 @@
 // prints it. A crash, an ASan report, a hang over -timeout or memory over -rss_limit_mb is a finding.
 import Foundation
 import Datasets
+import FuzzSupport
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOneInput(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
-    let archive = scratch.appendingPathComponent("fuzz.tar")
-    let folder = scratch.appendingPathComponent("out", isDirectory: true)
-    let data = count == 0 ? Data() : Data(bytes: start!, count: count)
-    do { try data.write(to: archive) } catch { fatalError("cannot write \(archive.path): \(error)") }
-    defer { try? FileManager.default.removeItem(at: folder) }
-    do {
-        let written = try TarExtractor.extract(archive, into: folder)
-        // Everything written must stay inside the folder.
-        for path in written where path.hasPrefix("/") || path.split(separator: "/").contains("..") {
-            fatalError("extracted outside the folder: \(path)")
-        }
-    } catch {
-        // Refusals name the archive, or for file-system failures the path inside the folder.
-        let text = String(describing: error)
-        if text.contains("\n") || !(text.contains("fuzz.tar") || text.contains(folder.path)) {
-            fatalError("refusal is not one line naming the archive: \(text)")
-        }
-    }
+    fuzzExtractor(fuzzInput(start, count), archiveName: "fuzz.tar") { try TarExtractor.extract($0, into: $1) }
     return 0
 }
-
-/// A private scratch folder on tmpfs for the parsers that read files.
-let scratch: URL = {
-    let base = FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm" : NSTemporaryDirectory()
-    let url = URL(fileURLWithPath: base).appendingPathComponent("oodbench-fuzz-\(getpid())")
-    try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url
-}()

@@ -3,10 +3,11 @@
 // prints it. A crash, an ASan report, a hang over -timeout or memory over -rss_limit_mb is a finding.
 import Foundation
 import Inference
+import FuzzSupport
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOneInput(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
-    let data = count == 0 ? Data() : Data(bytes: start!, count: count)
+    let data = fuzzInput(start, count)
     do {
         // Through a file on tmpfs, as OODBench opens checkpoints. (ZIPFoundation's memory-backed archive traps on
         // malformed input — a range check in its MemoryFile — so OODBench does not offer an in-memory reader.)
@@ -19,19 +20,3 @@ public func fuzzOneInput(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
     }
     return 0
 }
-
-/// Traps unless `error` describes itself in one line that names `file` (the house rule for every refusal).
-func checkRefusal(_ error: Error, names file: String) {
-    let text = String(describing: error)
-    if text.contains("\n") || !text.contains(file) {
-        fatalError("refusal is not one line naming \(file): \(text)")
-    }
-}
-
-/// A private scratch folder on tmpfs for the parsers that read files.
-let scratch: URL = {
-    let base = FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm" : NSTemporaryDirectory()
-    let url = URL(fileURLWithPath: base).appendingPathComponent("oodbench-fuzz-\(getpid())")
-    try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url
-}()

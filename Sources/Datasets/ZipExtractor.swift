@@ -27,6 +27,7 @@ public enum ZipExtractor {
             if !FileManager.default.isReadableFile(atPath: name) { throw DatasetsError.io(path: name, problem: "cannot open for reading") }
             throw fail("not a readable zip archive (\(error))")
         }
+        let archiveBytes = (try? FileManager.default.attributesOfItem(atPath: name)[.size] as? NSNumber)?.uint64Value ?? 0
         // Check every entry first: a refused archive leaves nothing behind.
         var plan: [(entry: Entry, relative: String, isDirectory: Bool)] = []
         for entry in zip {
@@ -45,6 +46,13 @@ public enum ZipExtractor {
             }
             guard entry.uncompressedSize <= maximumEntrySize else {
                 throw fail("entry '\(raw)' declares \(entry.uncompressedSize) bytes (limit \(maximumEntrySize))")
+            }
+            // A stored entry holds at most its compressed bytes and deflate expands at most 1032:1; a larger claim
+            // is a lie that would only make the reader spin past the end of the file.
+            let most = entry.isCompressed ? entry.compressedSize.multipliedReportingOverflow(by: 1032).partialValue + 1024
+                                          : entry.compressedSize
+            guard entry.uncompressedSize <= most, entry.compressedSize <= archiveBytes else {
+                throw fail("entry '\(raw)' declares \(entry.uncompressedSize) bytes, more than its \(entry.compressedSize) stored bytes in a file of \(archiveBytes) bytes can hold")
             }
             plan.append((entry, path, isDirectory))
         }

@@ -45,6 +45,20 @@ final class DatasetsFuzzRegressionTests: XCTestCase {
         }
     }
 
+    /// A stored entry declaring 4 GiB in a 311-byte zip made ZIPFoundation read 64 KiB chunks past the end of the
+    /// file for 4 GiB (a "hang" of FuzzZip); such claims are now refused before anything is written.
+    func testZipEntryDeclaringMoreThanTheFileHoldsIsRefused() throws {
+        let archive = Mirror.fixture("fuzz/FuzzZip/hang-stored-entry-declares-4GiB.zip")
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("oodbench-fuzzreg-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let started = Date()
+        XCTAssertThrowsError(try ZipExtractor.extract(archive, into: scratch)) { error in
+            XCTAssertTrue("\(error)".hasSuffix("entry 'set/a.txt' declares 4294574086 bytes, more than its 14 stored bytes in a file of 311 bytes can hold"), "\(error)")
+        }
+        XCTAssertLessThan(Date().timeIntervalSince(started), 1)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: scratch.path), "nothing is written for a refused archive")
+    }
+
     /// The entry name of crash-newline-in-entry-name.tar ends in a tab and a newline: escaped, not printed raw.
     func testControlCharactersInNamesAreEscaped() throws {
         let archive = Mirror.fixture("fuzz/FuzzTar/crash-newline-in-entry-name.tar")
