@@ -5,24 +5,14 @@
 // Written once on 8-lane clang vectors and instantiated as a portable and an AVX2+FMA function (see
 // selective_scan.c); the two differ only by FMA rounding.
 #include "CKernels.h"
+#include "mamba_vec.h"
 #include <math.h>
-#include <string.h>
-
-#pragma clang diagnostic ignored "-Wpsabi"
-
-typedef float v8f __attribute__((ext_vector_type(8)));
-
-#define CK_INLINE static inline __attribute__((always_inline))
-#define AVX2 __attribute__((target("avx2,fma")))
-
-CK_INLINE v8f ld8(const float *p) { v8f v; memcpy(&v, p, sizeof v); return v; }
-CK_INLINE void st8(float *p, v8f v) { memcpy(p, &v, sizeof v); }
 
 // MARK: - Depthwise 3×3, stride 1, zero padding 1
 
 /// One output position's channels [c0, c) by the bounds-checked formula (edges and tail channels).
 CK_INLINE void dw_point(const float *x, long xs, long h, long w, long c, const float *w9, const float *bias,
-                        float *out, long oy, long ox, long c0) {
+                        int act, float *out, long oy, long ox, long c0, int fast) {
     for (long ch = c0; ch < c; ch++) {
         float acc = bias ? bias[ch] : 0.0f;
         for (long ky = 0; ky < 3; ky++) {
@@ -34,12 +24,12 @@ CK_INLINE void dw_point(const float *x, long xs, long h, long w, long c, const f
                 acc += x[(iy * w + ix) * xs + ch] * w9[(ky * 3 + kx) * c + ch];
             }
         }
-        out[(oy * w + ox) * c + ch] = acc;
+        out[(oy * w + ox) * c + ch] = act ? act_8((v8f)(acc), act, fast)[0] : acc;
     }
 }
 
-CK_INLINE void dw3x3(const float *x, long xs, long h, long w, long c, const float *w9, const float *bias,
-                     float *out, long oy0, long oy1) {
+CK_INLINE void dw3x3(const float *x, long xs, long h, long w, long c, const float *w9, const float *bias, int act,
+                     float *out, long oy0, long oy1, int fast) {
     const long full = c / 8 * 8;
     for (long oy = oy0; oy < oy1; oy++) {
         // Missing rows (top/bottom edge) get zero weights and read the centre row instead.
@@ -58,44 +48,96 @@ CK_INLINE void dw3x3(const float *x, long xs, long h, long w, long c, const floa
             const float *p0 = r0 + ch, *p1 = r1 + ch, *p2 = r2 + ch;
             // ox = 0: no left column
             if (w == 1) {
-                st8(orow + ch, b + k1 * ld8(p0) + k4 * ld8(p1) + k7 * ld8(p2));
+                st8(orow + ch, act_8(b + k1 * ld8(p0) + k4 * ld8(p1) + k7 * ld8(p2), act, fast));
                 continue;
             }
-            st8(orow + ch, b + k1 * ld8(p0) + k4 * ld8(p1) + k7 * ld8(p2)
-                             + k2 * ld8(p0 + xs) + k5 * ld8(p1 + xs) + k8 * ld8(p2 + xs));
+            st8(orow + ch, act_8(b + k1 * ld8(p0) + k4 * ld8(p1) + k7 * ld8(p2)
+                                 + k2 * ld8(p0 + xs) + k5 * ld8(p1 + xs) + k8 * ld8(p2 + xs), act, fast));
             for (long ox = 1; ox < w - 1; ox++) {
                 const long l = (ox - 1) * xs, m = ox * xs, r = (ox + 1) * xs;
                 v8f a = b + k0 * ld8(p0 + l) + k3 * ld8(p1 + l) + k6 * ld8(p2 + l);
                 a = a + k1 * ld8(p0 + m) + k4 * ld8(p1 + m) + k7 * ld8(p2 + m);
                 a = a + k2 * ld8(p0 + r) + k5 * ld8(p1 + r) + k8 * ld8(p2 + r);
-                st8(orow + ox * c + ch, a);
+                st8(orow + ox * c + ch, act_8(a, act, fast));
             }
             const long l = (w - 2) * xs, m = (w - 1) * xs;
-            st8(orow + (w - 1) * c + ch, b + k0 * ld8(p0 + l) + k3 * ld8(p1 + l) + k6 * ld8(p2 + l)
-                                           + k1 * ld8(p0 + m) + k4 * ld8(p1 + m) + k7 * ld8(p2 + m));
+            st8(orow + (w - 1) * c + ch, act_8(b + k0 * ld8(p0 + l) + k3 * ld8(p1 + l) + k6 * ld8(p2 + l)
+                                               + k1 * ld8(p0 + m) + k4 * ld8(p1 + m) + k7 * ld8(p2 + m), act, fast));
         }
         if (full < c) {
-            for (long ox = 0; ox < w; ox++) dw_point(x, xs, h, w, c, w9, bias, out, oy, ox, full);
+            for (long ox = 0; ox < w; ox++) dw_point(x, xs, h, w, c, w9, bias, act, out, oy, ox, full, fast);
         }
     }
 }
 
 static void dw3x3_portable(const float *x, long xs, long h, long w, long c, const float *w9, const float *bias,
-                           float *out, long oy0, long oy1) { dw3x3(x, xs, h, w, c, w9, bias, out, oy0, oy1); }
+                           int act, float *out, long oy0, long oy1) { dw3x3(x, xs, h, w, c, w9, bias, act, out, oy0, oy1, 0); }
 #if defined(__x86_64__) || defined(__i386__)
 AVX2 static void dw3x3_avx2(const float *x, long xs, long h, long w, long c, const float *w9, const float *bias,
-                            float *out, long oy0, long oy1) { dw3x3(x, xs, h, w, c, w9, bias, out, oy0, oy1); }
+                            int act, float *out, long oy0, long oy1) { dw3x3(x, xs, h, w, c, w9, bias, act, out, oy0, oy1, 1); }
 #endif
 
-void ck_depthwise3x3(const float *x, long x_stride, long height, long width, long channels, const float *weight9,
-                     const float *bias, float *out, long row0, long row1, int path) {
+void ck_depthwise3x3_act(const float *x, long x_stride, long height, long width, long channels, const float *weight9,
+                         const float *bias, int act, float *out, long row0, long row1, int path) {
 #if defined(__x86_64__) || defined(__i386__)
     if (path != 1 && ck_cpu_has_avx2_fma()) {
-        dw3x3_avx2(x, x_stride, height, width, channels, weight9, bias, out, row0, row1);
+        dw3x3_avx2(x, x_stride, height, width, channels, weight9, bias, act, out, row0, row1);
         return;
     }
 #endif
-    dw3x3_portable(x, x_stride, height, width, channels, weight9, bias, out, row0, row1);
+    dw3x3_portable(x, x_stride, height, width, channels, weight9, bias, act, out, row0, row1);
+}
+
+void ck_depthwise3x3(const float *x, long x_stride, long height, long width, long channels, const float *weight9,
+                     const float *bias, float *out, long row0, long row1, int path) {
+    ck_depthwise3x3_act(x, x_stride, height, width, channels, weight9, bias, CK_MAMBA_ACT_NONE, out, row0, row1, path);
+}
+
+// MARK: - Causal depthwise 1-d convolution (Mamba's conv1d), then an activation
+
+CK_INLINE void causal_conv1d(const float *x, long xs, long c, long taps, const float *wt, const float *bias, int act,
+                             float *out, long t0, long t1, int fast) {
+    const long full = c / 8 * 8;
+    for (long t = t0; t < t1; t++) {
+        float *dst = out + t * c;
+        long ch = 0;
+        for (; ch < full; ch += 8) {
+            v8f acc = ld8(bias + ch);
+            for (long k = 0; k < taps; k++) {
+                const long s = t - taps + 1 + k;
+                if (s >= 0) acc = acc + ld8(x + s * xs + ch) * ld8(wt + k * c + ch);
+            }
+            st8(dst + ch, act_8(acc, act, fast));
+        }
+        if (ch < c) {
+            const long lanes = c - ch;
+            v8f acc = ldn(bias + ch, lanes);
+            for (long k = 0; k < taps; k++) {
+                const long s = t - taps + 1 + k;
+                if (s >= 0) acc = acc + ldn(x + s * xs + ch, lanes) * ldn(wt + k * c + ch, lanes);
+            }
+            stn(dst + ch, act_8(acc, act, fast), lanes);
+        }
+    }
+}
+
+static void causal_conv1d_portable(const float *x, long xs, long c, long taps, const float *wt, const float *bias,
+                                   int act, float *out, long t0, long t1) { causal_conv1d(x, xs, c, taps, wt, bias, act, out, t0, t1, 0); }
+#if defined(__x86_64__) || defined(__i386__)
+AVX2 static void causal_conv1d_avx2(const float *x, long xs, long c, long taps, const float *wt, const float *bias,
+                                    int act, float *out, long t0, long t1) { causal_conv1d(x, xs, c, taps, wt, bias, act, out, t0, t1, 1); }
+#endif
+
+void ck_causal_conv1d_act(const float *x, long x_stride, long length, long channels, long taps, const float *weight_t,
+                          const float *bias, int act, float *out, long t0, long t1, int path) {
+    (void)length;
+#if defined(__x86_64__) || defined(__i386__)
+    if (path != 1 && ck_cpu_has_avx2_fma()) {
+        causal_conv1d_avx2(x, x_stride, channels, taps, weight_t, bias, act, out, t0, t1);
+        return;
+    }
+#endif
+    causal_conv1d_portable(x, x_stride, channels, taps, weight_t, bias, act, out, t0, t1);
 }
 
 // MARK: - LayerNorm
@@ -105,7 +147,7 @@ CK_INLINE float hsum(v8f v) {
 }
 
 CK_INLINE void layer_norm(const float *x, long rows, long width, const float *gamma, const float *beta, float eps,
-                          float *out) {
+                          const float *z, long zs, float *out, int fast) {
     const long full = width / 8 * 8;
     for (long r = 0; r < rows; r++) {
         const float *src = x + r * width;
@@ -128,22 +170,38 @@ CK_INLINE void layer_norm(const float *x, long rows, long width, const float *ga
         for (; i < width; i++) { float d = src[i] - mean; sq += d * d; }
         const float inv = 1.0f / sqrtf(sq / (float)width + eps);
         i = 0;
+        if (z) {
+            const float *zr = z + r * zs;
+            for (; i < full; i += 8)
+                st8(dst + i, ((ld8(src + i) - mean) * inv * ld8(gamma + i) + ld8(beta + i)) * silu_8(ld8(zr + i), fast));
+            if (i < width) {
+                const long lanes = width - i;
+                stn(dst + i, ((ldn(src + i, lanes) - mean) * inv * ldn(gamma + i, lanes) + ldn(beta + i, lanes))
+                             * silu_8(ldn(zr + i, lanes), fast), lanes);
+            }
+            continue;
+        }
         for (; i < full; i += 8) st8(dst + i, (ld8(src + i) - mean) * inv * ld8(gamma + i) + ld8(beta + i));
         for (; i < width; i++) dst[i] = (src[i] - mean) * inv * gamma[i] + beta[i];
     }
 }
 
 static void layer_norm_portable(const float *x, long rows, long width, const float *g, const float *b, float eps,
-                                float *out) { layer_norm(x, rows, width, g, b, eps, out); }
+                                const float *z, long zs, float *out) { layer_norm(x, rows, width, g, b, eps, z, zs, out, 0); }
 #if defined(__x86_64__) || defined(__i386__)
 AVX2 static void layer_norm_avx2(const float *x, long rows, long width, const float *g, const float *b, float eps,
-                                 float *out) { layer_norm(x, rows, width, g, b, eps, out); }
+                                 const float *z, long zs, float *out) { layer_norm(x, rows, width, g, b, eps, z, zs, out, 1); }
 #endif
+
+void ck_layer_norm_gate_rows(const float *x, long rows, long width, const float *gamma, const float *beta, float eps,
+                             const float *z, long z_stride, float *out, int path) {
+#if defined(__x86_64__) || defined(__i386__)
+    if (path != 1 && ck_cpu_has_avx2_fma()) { layer_norm_avx2(x, rows, width, gamma, beta, eps, z, z_stride, out); return; }
+#endif
+    layer_norm_portable(x, rows, width, gamma, beta, eps, z, z_stride, out);
+}
 
 void ck_layer_norm_rows(const float *x, long rows, long width, const float *gamma, const float *beta, float eps,
                         float *out, int path) {
-#if defined(__x86_64__) || defined(__i386__)
-    if (path != 1 && ck_cpu_has_avx2_fma()) { layer_norm_avx2(x, rows, width, gamma, beta, eps, out); return; }
-#endif
-    layer_norm_portable(x, rows, width, gamma, beta, eps, out);
+    ck_layer_norm_gate_rows(x, rows, width, gamma, beta, eps, NULL, 0, out, path);
 }

@@ -10,121 +10,45 @@
 // the exponent bits; log is Cephes' logf polynomial; both evaluated by Estrin's scheme, because the kernels are
 // bound by the latency of these chains rather than by arithmetic. They keep the tiny-tower fixtures within 1e-5.
 #include "CKernels.h"
+#include "mamba_vec.h"
 #include <math.h>
-#include <string.h>
-
-#pragma clang diagnostic ignored "-Wpsabi"
-
-typedef float v8f __attribute__((ext_vector_type(8)));
-typedef int v8i __attribute__((ext_vector_type(8)));
-
-#define CK_INLINE static inline __attribute__((always_inline))
-#define AVX2 __attribute__((target("avx2,fma")))
-
-CK_INLINE v8f ld8(const float *p) { v8f v; memcpy(&v, p, sizeof v); return v; }
-CK_INLINE void st8(float *p, v8f v) { memcpy(p, &v, sizeof v); }
-CK_INLINE v8f ldn(const float *p, long lanes) {
-    v8f v = (v8f)(0.0f);
-    for (long i = 0; i < lanes; i++) v[i] = p[i];
-    return v;
-}
-CK_INLINE void stn(float *p, v8f v, long lanes) { for (long i = 0; i < lanes; i++) p[i] = v[i]; }
-CK_INLINE v8f vmax(v8f a, v8f b) { return __builtin_elementwise_max(a, b); }
-CK_INLINE v8f vmin(v8f a, v8f b) { return __builtin_elementwise_min(a, b); }
-CK_INLINE v8f vabs(v8f a) { return (v8f)((v8i)a & (v8i)(0x7FFFFFFF)); }
-
-/// Nearest integer (ties to even) of |x| < 2²²: `roundps` where AVX is on (`fast`), else the 1.5·2²³ trick.
-CK_INLINE v8f round_8(v8f x, int fast) {
-    if (fast) return __builtin_elementwise_roundeven(x);
-    const v8f magic = (v8f)(12582912.0f);
-    return (x + magic) - magic;
-}
-
-/// 2^f for f in [−½, ½] (relative error ≲ 1.5e-7), evaluated by Estrin's scheme (short dependency chains).
-CK_INLINE v8f exp2_poly(v8f f) {
-    v8f f2 = f * f;
-    v8f p01 = 0.6931469491610631f * f + 1.0000000710296983f;
-    v8f p23 = 0.055507426160025373f * f + 0.24022121753561687f;
-    v8f p45 = 0.0013266970386330984f * f + 0.009675459745517631f;
-    return p01 + f2 * (p23 + f2 * p45);
-}
-
-/// 2^x for x ≤ 0 (the scan's exp(Δ·A): Δ > 0, A < 0), clamped below at −126.
-CK_INLINE v8f exp2_neg_8(v8f x, int fast) {
-    x = vmax(x, (v8f)(-126.0f));
-    v8f r = round_8(x, fast);
-    v8f p = exp2_poly(x - r);
-    return (v8f)((v8i)p + (__builtin_convertvector(r, v8i) << 23));
-}
-
-/// e^x with a Cody–Waite reduction x = k·ln 2 + r (relative error ≲ 2e-7 at every magnitude), x clamped to
-/// [−87.3, 88.3] (results saturate instead of reaching denormals or infinity).
-CK_INLINE v8f exp_8(v8f x, int fast) {
-    x = vmax(x, (v8f)(-87.3f));
-    x = vmin(x, (v8f)(88.3f));
-    v8f k = round_8(x * 1.4426950408889634f, fast);
-    v8f r = (x - k * 0.693359375f) - k * -2.12194440e-4f;
-    v8f p = exp2_poly(r * 1.4426950408889634f);         // |f| ≤ ½ + rounding
-    return (v8f)((v8i)p + (__builtin_convertvector(k, v8i) << 23));
-}
-
-/// ln(1 + e) for e in [0, 1]: ln(w) with w = 1 + e rounded, plus the rounding residual e − (w − 1).
-/// ln w by Cephes' logf polynomial (Estrin's scheme) after halving w above √2.
-CK_INLINE v8f log1p01_8(v8f e) {
-    v8f w = 1.0f + e;
-    v8f resid = e - (w - 1.0f);                         // exact: w − 1 is exact for w in [1, 2]
-    v8i big = w > 1.41421356f;                          // all-ones lanes where w > √2
-    v8f m = (v8f)((v8i)w - (big & (v8i)(0x00800000)));  // w/2 by decrementing the exponent
-    v8f k = (v8f)(big & (v8i)(0x3F800000));             // 1.0 where halved
-    v8f x = m - 1.0f;
-    v8f x2 = x * x, x4 = x2 * x2;
-    // y = x³ · P(x), P of degree 8
-    v8f q01 = -2.4999993993e-1f * x + 3.3333331174e-1f;
-    v8f q23 = -1.6668057665e-1f * x + 2.0000714765e-1f;
-    v8f q45 = -1.2420140846e-1f * x + 1.4249322787e-1f;
-    v8f q67 = -1.1514610310e-1f * x + 1.1676998740e-1f;
-    v8f q = (q01 + x2 * q23) + x4 * ((q45 + x2 * q67) + x4 * 7.0376836292e-2f);
-    v8f y = q * x * x2 - 0.5f * x2;
-    return (x + y) + k * 0.6931471805599453f + resid;
-}
-
-/// softplus(x) = ln(1 + eˣ) = max(x, 0) + ln(1 + e^−|x|) (equal to x within an ulp above PyTorch's threshold 20).
-CK_INLINE v8f softplus_8(v8f x, int fast) { return vmax(x, (v8f)(0.0f)) + log1p01_8(exp_8(-vabs(x), fast)); }
-
-/// x · σ(x).
-CK_INLINE v8f silu_8(v8f x, int fast) { return x / (1.0f + exp_8(-x, fast)); }
-
-/// erf by Abramowitz–Stegun 7.1.26 (absolute error ≲ 1.5e-7), with the odd Taylor series near 0.
-CK_INLINE v8f gelu_8(v8f x, int fast) {
-    v8f s = x * 0.70710678118654752f;
-    v8f as = vabs(s);
-    v8f t = 1.0f / (1.0f + 0.3275911f * as);
-    v8f p = (v8f)(1.061405429f);
-    p = p * t - 1.453152027f;
-    p = p * t + 1.421413741f;
-    p = p * t - 0.284496736f;
-    p = p * t + 0.254829592f;
-    p = p * t;
-    v8f e = 1.0f - p * exp_8(-(as * as), fast);
-    v8i neg = (v8i)s & (v8i)(0x80000000);
-    e = (v8f)((v8i)e | neg);                            // erf(−s) = −erf(s)
-    v8f s2 = s * s;
-    v8f series = (v8f)(-1.0f / 42);
-    series = series * s2 + 0.1f;
-    series = series * s2 - 1.0f / 3;
-    series = series * s2 + 1.0f;
-    series = series * s * 1.1283791670955126f;
-    v8i small = as < 0.25f;
-    e = (v8f)((small & (v8i)series) | (~small & (v8i)e));
-    return 0.5f * x * (1.0f + e);
-}
 
 // MARK: - Selective scan
+
+/// Steps ahead whose operand rows are prefetched: the cross-scan's column-major directions jump a whole image
+/// row (W·channels floats) per step, which the hardware prefetchers do not follow.
+#define PF_AHEAD 4
+
+CK_INLINE void prefetch_read(const float *p, long floats) {
+    const char *a = (const char *)((uintptr_t)p & ~(uintptr_t)63), *e = (const char *)(p + floats);
+    for (; a < e; a += 64) __builtin_prefetch(a, 0, 3);
+}
+CK_INLINE void prefetch_write(const float *p, long floats) {
+    const char *a = (const char *)((uintptr_t)p & ~(uintptr_t)63), *e = (const char *)(p + floats);
+    for (; a < e; a += 64) __builtin_prefetch(a, 1, 3);
+}
+
+/// δ_raw of channels [c, c + lanes) at one position: read from `drow`, or (when the scan carries the dt
+/// projection) the low-rank product Σ_r low[r]·W[r][c] in two partial sums.
+CK_INLINE v8f delta_raw_8(const ck_scan_operands *s, const float *drow, const float *lrow, long c, long lanes) {
+    const int isfull = lanes == 8;
+    if (!s->dt_weight) return isfull ? ld8(drow + c) : ldn(drow + c, lanes);
+    const float *w = s->dt_weight + c;
+    const long ws = s->dt_weight_stride, rank = s->dt_rank;
+    v8f a0 = (v8f)(0.0f), a1 = (v8f)(0.0f);
+    long r = 0;
+    for (; r + 2 <= rank; r += 2) {
+        a0 = a0 + lrow[r] * (isfull ? ld8(w + r * ws) : ldn(w + r * ws, lanes));
+        a1 = a1 + lrow[r + 1] * (isfull ? ld8(w + (r + 1) * ws) : ldn(w + (r + 1) * ws, lanes));
+    }
+    if (r < rank) a0 = a0 + lrow[r] * (isfull ? ld8(w + r * ws) : ldn(w + r * ws, lanes));
+    return a0 + a1;
+}
 
 /// Per-channel inputs of one step for the channel vector at `o`: Δ = softplus(δ_raw + δ_bias), Δ·u, D·u.
 #define STEP_INPUTS(o, lanes, isfull) \
     const v8f uu##o = isfull ? ld8(urow + (o)) : ldn(urow + (o), lanes); \
-    const v8f dt##o = softplus_8((isfull ? ld8(drow + (o)) : ldn(drow + (o), lanes)) \
+    const v8f dt##o = softplus_8(delta_raw_8(s, drow, lrow, c0 + (o), lanes) \
                                  + (isfull ? ld8(bias + c0 + (o)) : ldn(bias + c0 + (o), lanes)), fast); \
     const v8f du##o = dt##o * uu##o;
 
@@ -136,6 +60,18 @@ CK_INLINE void finish(v8f acc, const float *zrow, float *yrow, long o, long lane
     if (isfull) st8(yrow + o, acc); else stn(yrow + o, acc, lanes);
 }
 
+/// Prefetches the rows step `t` will read and write (channels [c0, c0 + width) of u, y, z, δ; B, C, δ_low).
+CK_INLINE void prefetch_step(const ck_scan_operands *s, long t, long c0, long width, long n) {
+    const long q = s->order[t];
+    prefetch_read(s->u + q * s->u_stride + c0, width);
+    prefetch_write(s->y + q * s->y_stride + c0, width);
+    if (s->z) prefetch_read(s->z + q * s->z_stride + c0, width);
+    if (s->dt_weight) prefetch_read(s->dt_low + q * s->dt_low_stride, s->dt_rank);
+    else prefetch_read(s->delta_raw + q * s->delta_stride + c0, width);
+    prefetch_read(s->b + q * s->bc_stride, n);
+    prefetch_read(s->c + q * s->bc_stride, n);
+}
+
 /// Channels [c0, c1) of one scan through its whole sequence. `a2`, `d`, `bias` point at the scan's channel 0;
 /// `h` has room for dState · ⌈(c1 − c0)/8⌉ vectors (state k of vector v at h[k·nv + v]).
 ///
@@ -145,10 +81,14 @@ CK_INLINE void scan_block(const ck_scan_operands *s, long c0, long c1, const flo
                           const float *d, const float *bias, long n, v8f *h, int fast) {
     const long width = c1 - c0, nv = (width + 7) / 8, full = width / 8, pairs = full / 2;
     for (long i = 0; i < n * nv; i++) h[i] = (v8f)(0.0f);
+    for (long t = 0; t < PF_AHEAD && t < s->length; t++) prefetch_step(s, t, c0, width, n);
     for (long t = 0; t < s->length; t++) {
+        if (t + PF_AHEAD < s->length) prefetch_step(s, t + PF_AHEAD, c0, width, n);
         const long p = s->order[t];
         const float *brow = s->b + p * s->bc_stride, *crow = s->c + p * s->bc_stride;
-        const float *urow = s->u + p * s->u_stride + c0, *drow = s->delta_raw + p * s->delta_stride + c0;
+        const float *urow = s->u + p * s->u_stride + c0;
+        const float *drow = s->delta_raw ? s->delta_raw + p * s->delta_stride : NULL;
+        const float *lrow = s->dt_low ? s->dt_low + p * s->dt_low_stride : NULL;
         float *yrow = s->y + p * s->y_stride + c0;
         const float *zrow = s->z ? s->z + p * s->z_stride + c0 : NULL;
         for (long pv = 0; pv < pairs; pv++) {
@@ -284,4 +224,34 @@ void ck_gate_rows(float *y, long y_stride, const float *z, long z_stride, long r
     if (path != 1 && ck_cpu_has_avx2_fma()) { gate_rows_avx2(y, y_stride, z, z_stride, rows, width); return; }
 #endif
     gate_rows_portable(y, y_stride, z, z_stride, rows, width);
+}
+
+/// x ← act(x + bias) on rows (bias may be NULL): the Linear's bias fused with the activation that follows it.
+CK_INLINE void bias_act_rows(float *x, long rows, long width, long stride, const float *bias, int act, int fast) {
+    const long full = width / 8 * 8;
+    for (long r = 0; r < rows; r++) {
+        float *p = x + r * stride;
+        long i = 0;
+        for (; i < full; i += 8) st8(p + i, act_8(ld8(p + i) + (bias ? ld8(bias + i) : (v8f)(0.0f)), act, fast));
+        if (i < width) {
+            const long lanes = width - i;
+            stn(p + i, act_8(ldn(p + i, lanes) + (bias ? ldn(bias + i, lanes) : (v8f)(0.0f)), act, fast), lanes);
+        }
+    }
+}
+
+static void bias_act_rows_portable(float *x, long rows, long width, long stride, const float *bias, int act) {
+    bias_act_rows(x, rows, width, stride, bias, act, 0);
+}
+#if defined(__x86_64__) || defined(__i386__)
+AVX2 static void bias_act_rows_avx2(float *x, long rows, long width, long stride, const float *bias, int act) {
+    bias_act_rows(x, rows, width, stride, bias, act, 1);
+}
+#endif
+
+void ck_bias_act_rows(float *x, long rows, long width, long stride, const float *bias, int act, int path) {
+#if defined(__x86_64__) || defined(__i386__)
+    if (path != 1 && ck_cpu_has_avx2_fma()) { bias_act_rows_avx2(x, rows, width, stride, bias, act); return; }
+#endif
+    bias_act_rows_portable(x, rows, width, stride, bias, act);
 }

@@ -10,8 +10,10 @@ public enum KernelPath: Int32, Sendable { case best = 0, portable = 1 }
 // vectorised over channels, large jobs split over the cores.
 
 /// Splits `0..<count` into contiguous chunks run on all cores (`DispatchQueue.concurrentPerform`); runs inline
-/// when the work is small. `body` receives a range and must only touch data belonging to it.
+/// when the work is small or inside `runSerially`. `body` receives a range and must only touch data belonging
+/// to it.
 public func parallelChunks(_ count: Int, minChunk: Int, _ body: @Sendable (Range<Int>) -> Void) {
+    if ck_serial_active() != 0 { body(0..<count); return }
     let cores = ProcessInfo.processInfo.activeProcessorCount
     let chunks = Swift.min(cores * 2, Swift.max(1, count / Swift.max(1, minChunk)))
     if chunks <= 1 { body(0..<count); return }
@@ -19,6 +21,23 @@ public func parallelChunks(_ count: Int, minChunk: Int, _ body: @Sendable (Range
         let lo = count * i / chunks, hi = count * (i + 1) / chunks
         if lo < hi { body(lo..<hi) }
     }
+}
+
+/// Runs `body` with this thread in serial mode: `parallelChunks` and `SelectiveScan.run` called from it (at any
+/// depth) do their work inline instead of forking onto the other cores. For callers that already run one job
+/// per core (the CLIP-Mamba towers run one image per core).
+public func runSerially<R>(_ body: () throws -> R) rethrows -> R {
+    ck_serial_enter()
+    defer { ck_serial_leave() }
+    return try body()
+}
+
+/// Whether the current thread is inside `runSerially`.
+public var isRunningSerially: Bool { ck_serial_active() != 0 }
+
+/// Activations fused into the channel-last kernels (the codes of CKernels' `CK_MAMBA_ACT_*`).
+public enum ChannelActivation: Int32, Sendable {
+    case none = 0, silu = 1, gelu = 2, relu = 3
 }
 
 /// A 2-d convolution on channel-last maps (PyTorch `Conv2d` semantics, square kernel, symmetric padding,
@@ -54,13 +73,21 @@ public struct ChannelsLastConv: Sendable {
         return oh * ow * outChannels * inChannels * kernel * kernel
     }
 
-    /// `x` `[h, w, cin]` → `out` `[oh, ow, cout]` (caller-owned).
-    public func forward(_ x: UnsafePointer<Float>, height h: Int, width w: Int, out: UnsafeMutablePointer<Float>) {
+    /// Floats of im2col scratch `forward` needs for an `h × w` input.
+    public func scratchCount(height h: Int, width w: Int) -> Int {
+        let (oh, ow) = outSize(height: h, width: w)
+        return oh * ow * kernel * kernel * inChannels
+    }
+
+    /// `x` `[h, w, cin]` → `out` `[oh, ow, cout]` (caller-owned). `scratch` (at least `scratchCount` floats) holds
+    /// the im2col matrix; nil allocates it for the call.
+    public func forward(_ x: UnsafePointer<Float>, height h: Int, width w: Int, out: UnsafeMutablePointer<Float>,
+                        scratch: UnsafeMutablePointer<Float>? = nil) {
         let (oh, ow) = outSize(height: h, width: w)
         let cin = inChannels, k = kernel, s = stride, p = padding
         let kdim = k * k * cin
-        let col = UnsafeMutablePointer<Float>.allocate(capacity: oh * ow * kdim)
-        defer { col.deallocate() }
+        let col = scratch ?? UnsafeMutablePointer<Float>.allocate(capacity: oh * ow * kdim)
+        defer { if scratch == nil { col.deallocate() } }
         nonisolated(unsafe) let colP = col, xP = x
         parallelChunks(oh, minChunk: 4) { rows in
             for oy in rows {
@@ -98,12 +125,15 @@ public struct ChannelsLastConv: Sendable {
 /// Depthwise 3×3 convolution, stride 1, zero padding 1, on a channel-last `[h, w, c]` map whose rows are
 /// `xStride` floats apart (a slice of a wider tensor) → `out` `[h, w, c]`. `weight9` is `[9, c]` (tap-major,
 /// from PyTorch's `[c, 1, 3, 3]` by `depthwiseTaps`), `bias` `[c]` or nil.
+/// `activation` is applied to each output in the same pass.
 public func depthwiseConv3x3ChannelsLast(_ x: UnsafePointer<Float>, xStride: Int, height h: Int, width w: Int,
                                          channels c: Int, weight9: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                                         activation: ChannelActivation = .none,
                                          out: UnsafeMutablePointer<Float>, path: KernelPath = .best) {
     nonisolated(unsafe) let x = x, weight9 = weight9, bias = bias, out = out
     parallelChunks(h, minChunk: Swift.max(1, 16_384 / Swift.max(1, w * c))) { rows in
-        ck_depthwise3x3(x, xStride, h, w, c, weight9, bias, out, rows.lowerBound, rows.upperBound, path.rawValue)
+        ck_depthwise3x3_act(x, xStride, h, w, c, weight9, bias, activation.rawValue, out, rows.lowerBound,
+                            rows.upperBound, path.rawValue)
     }
 }
 
@@ -116,49 +146,41 @@ public func depthwiseTaps(_ weight: [Float], channels c: Int) -> [Float] {
 }
 
 /// Mamba's causal depthwise 1-d convolution along the token axis (kernel `taps`, left zero padding taps − 1):
-/// `out[t, c] = bias[c] + Σ_k w[k, c] · x[t − taps + 1 + k, c]`. `x` rows are `xStride` apart; `weightT` is
+/// `out[t, c] = act(bias[c] + Σ_k w[k, c] · x[t − taps + 1 + k, c])`. `x` rows are `xStride` apart; `weightT` is
 /// `[taps, c]`; `out` is `[length, c]`.
 public func causalDepthwiseConv1d(_ x: UnsafePointer<Float>, xStride: Int, length: Int, channels c: Int, taps: Int,
-                                  weightT: UnsafePointer<Float>, bias: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>) {
+                                  weightT: UnsafePointer<Float>, bias: UnsafePointer<Float>,
+                                  activation: ChannelActivation = .none, out: UnsafeMutablePointer<Float>,
+                                  path: KernelPath = .best) {
     nonisolated(unsafe) let x = x, weightT = weightT, bias = bias, out = out
-    let full = c / 8 * 8
-    parallelChunks(length, minChunk: 16) { rows in
-        for t in rows {
-            let dst = out + t * c
-            var ch = 0
-            while ch < full {
-                var acc = load8(bias + ch)
-                for k in 0..<taps {
-                    let s = t - taps + 1 + k
-                    if s < 0 { continue }
-                    acc += load8(x + s * xStride + ch) * load8(weightT + k * c + ch)
-                }
-                store8(acc, dst + ch)
-                ch += 8
-            }
-            while ch < c {
-                var acc = bias[ch]
-                for k in 0..<taps {
-                    let s = t - taps + 1 + k
-                    if s < 0 { continue }
-                    acc += x[s * xStride + ch] * weightT[k * c + ch]
-                }
-                dst[ch] = acc
-                ch += 1
-            }
-        }
+    parallelChunks(length, minChunk: Swift.max(1, 8_192 / Swift.max(1, c))) { rows in
+        ck_causal_conv1d_act(x, xStride, length, c, taps, weightT, bias, activation.rawValue, out, rows.lowerBound,
+                             rows.upperBound, path.rawValue)
     }
 }
 
 /// LayerNorm over the last axis of `[rows, width]` (biased variance, two passes in float with eight partial
 /// sums), `out` may equal `x`; rows are split over the cores.
+/// With `gate` (rows `gateStride` apart) each output is multiplied by SiLU(gate) in the same pass (VMamba v2's
+/// out_norm followed by the z gate).
 public func layerNormRows(_ x: UnsafePointer<Float>, rows: Int, width: Int, gamma: UnsafePointer<Float>,
-                          beta: UnsafePointer<Float>, eps: Float, out: UnsafeMutablePointer<Float>,
-                          path: KernelPath = .best) {
-    nonisolated(unsafe) let x = x, gamma = gamma, beta = beta, out = out
+                          beta: UnsafePointer<Float>, eps: Float, gate: UnsafePointer<Float>? = nil, gateStride: Int = 0,
+                          out: UnsafeMutablePointer<Float>, path: KernelPath = .best) {
+    nonisolated(unsafe) let x = x, gamma = gamma, beta = beta, out = out, gate = gate
     parallelChunks(rows, minChunk: Swift.max(1, 16_384 / Swift.max(1, width))) { range in
-        ck_layer_norm_rows(x + range.lowerBound * width, range.count, width, gamma, beta, eps,
-                           out + range.lowerBound * width, path.rawValue)
+        ck_layer_norm_gate_rows(x + range.lowerBound * width, range.count, width, gamma, beta, eps,
+                                gate.map { $0 + range.lowerBound * gateStride }, gateStride,
+                                out + range.lowerBound * width, path.rawValue)
+    }
+}
+
+/// x ← act(x + bias) on `[rows, width]` with row stride `stride` (default `width`); `bias` `[width]` or nil.
+public func biasActivationRows(_ x: UnsafeMutablePointer<Float>, rows: Int, width: Int, stride: Int? = nil,
+                               bias: UnsafePointer<Float>?, activation: ChannelActivation, path: KernelPath = .best) {
+    nonisolated(unsafe) let x = x, bias = bias
+    let st = stride ?? width
+    parallelChunks(rows, minChunk: Swift.max(1, 8_192 / Swift.max(1, width))) { r in
+        ck_bias_act_rows(x + r.lowerBound * st, r.count, width, st, bias, activation.rawValue, path.rawValue)
     }
 }
 
@@ -196,5 +218,5 @@ public func gateRows(_ y: UnsafeMutablePointer<Float>, yStride: Int, z: UnsafePo
 
 /// ReLU in place on `count` floats.
 public func reluInPlace(_ x: UnsafeMutablePointer<Float>, count: Int) {
-    for i in 0..<count where x[i] < 0 { x[i] = 0 }
+    biasActivationRows(x, rows: 1, width: count, bias: nil, activation: .relu)
 }

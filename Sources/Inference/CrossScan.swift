@@ -59,6 +59,24 @@ public struct CrossScan: Sendable {
             SelectiveScan.run(scans, weights: weights, channels: dInner)
         }
     }
+
+    /// `run` with the dt projections fused into the scan: `dtWeightsT` `[4, R, dInner]` (each direction's
+    /// `dt_projs_weight[k]` transposed) times the δ_low columns `k·(R+2N) ..< +R` of `xDbl`; no δ_raw matrix.
+    public func run(dInner: Int, u: UnsafePointer<Float>, xDbl: UnsafePointer<Float>, dtRank: Int,
+                    dtWeightsT: UnsafePointer<Float>, weights: SelectiveScanWeights, y: UnsafeMutablePointer<Float>) {
+        let n = weights.dState
+        let xw = dtRank + 2 * n
+        orders.withUnsafeBufferPointer { ord in
+            let scans = (0..<4).map { k in
+                ScanOperands(length: length, order: ord.baseAddress! + k * length, u: u, uStride: dInner,
+                             dtLow: xDbl + k * xw, dtLowStride: 4 * xw, dtRank: dtRank,
+                             dtWeight: dtWeightsT + k * dtRank * dInner, dtWeightStride: dInner,
+                             b: xDbl + k * xw + dtRank, c: xDbl + k * xw + dtRank + n, bcStride: 4 * xw,
+                             y: y, yStride: dInner, accumulate: k > 0)
+            }
+            SelectiveScan.run(scans, weights: weights, channels: dInner)
+        }
+    }
 }
 
 extension CrossScan {

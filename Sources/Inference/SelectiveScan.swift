@@ -60,14 +60,24 @@ public struct SelectiveScanWeights: Sendable {
 /// transpose, or their reverses; see `CrossScan`). B and C hold `dState` values per position
 /// (`b[p · bcStride + n]`), shared by every channel of the scan (one group).
 ///
+/// δ_raw is either read from `deltaRaw`, or computed inside the scan from the dt projection's low-rank input
+/// (`dtLow[p · dtLowStride + r]`, r < `dtRank`) and its weight transposed to `[dtRank, channels]`
+/// (`dtWeight[r · dtWeightStride + c]`): δ_raw[p, c] = Σ_r dtLow[p, r] · dtWeight[r, c]. The fused form spares
+/// the `[L, channels]` δ_raw matrix and a thin GEMM.
+///
 /// Pointers are borrowed for the duration of the call; the caller owns every buffer.
 public struct ScanOperands: @unchecked Sendable {
     public var length: Int
     public var order: UnsafePointer<Int32>
     public var u: UnsafePointer<Float>
     public var uStride: Int
-    public var deltaRaw: UnsafePointer<Float>
+    public var deltaRaw: UnsafePointer<Float>?
     public var deltaStride: Int
+    public var dtLow: UnsafePointer<Float>?
+    public var dtLowStride: Int
+    public var dtRank: Int
+    public var dtWeight: UnsafePointer<Float>?
+    public var dtWeightStride: Int
     public var b: UnsafePointer<Float>
     public var c: UnsafePointer<Float>
     public var bcStride: Int
@@ -87,6 +97,31 @@ public struct ScanOperands: @unchecked Sendable {
         self.length = length; self.order = order; self.u = u; self.uStride = uStride
         self.deltaRaw = deltaRaw; self.deltaStride = deltaStride; self.b = b; self.c = c; self.bcStride = bcStride
         self.z = z; self.zStride = zStride; self.y = y; self.yStride = yStride; self.accumulate = accumulate
+        dtLow = nil; dtLowStride = 0; dtRank = 0; dtWeight = nil; dtWeightStride = 0
+    }
+
+    /// Operands with the dt projection fused into the scan (no δ_raw matrix).
+    public init(length: Int, order: UnsafePointer<Int32>, u: UnsafePointer<Float>, uStride: Int,
+                dtLow: UnsafePointer<Float>, dtLowStride: Int, dtRank: Int, dtWeight: UnsafePointer<Float>,
+                dtWeightStride: Int, b: UnsafePointer<Float>, c: UnsafePointer<Float>,
+                bcStride: Int, z: UnsafePointer<Float>? = nil, zStride: Int = 0,
+                y: UnsafeMutablePointer<Float>, yStride: Int, accumulate: Bool = false) {
+        self.length = length; self.order = order; self.u = u; self.uStride = uStride
+        deltaRaw = nil; deltaStride = 0
+        self.dtLow = dtLow; self.dtLowStride = dtLowStride; self.dtRank = dtRank
+        self.dtWeight = dtWeight; self.dtWeightStride = dtWeightStride
+        self.b = b; self.c = c; self.bcStride = bcStride
+        self.z = z; self.zStride = zStride; self.y = y; self.yStride = yStride; self.accumulate = accumulate
+    }
+
+    /// δ_raw at position p, channel c (either form).
+    func deltaRawValue(position p: Int, channel c: Int) -> Double {
+        if let dtLow, let dtWeight {
+            var s = 0.0
+            for r in 0..<dtRank { s += Double(dtLow[p * dtLowStride + r]) * Double(dtWeight[r * dtWeightStride + c]) }
+            return s
+        }
+        return Double(deltaRaw![p * deltaStride + c])
     }
 }
 
@@ -96,7 +131,8 @@ public struct ScanOperands: @unchecked Sendable {
 ///
 /// with h₋₁ = 0. Channels are independent: the kernel runs blocks of channels (eight per SIMD vector) through
 /// the whole sequence, keeping the block's state in a small stack buffer, and spreads the blocks over the cores
-/// (`DispatchQueue.concurrentPerform`). Nothing is allocated per step.
+/// (`DispatchQueue.concurrentPerform`; inline inside `runSerially`, with wider blocks). The operand rows of
+/// upcoming steps are prefetched (the cross-scan's column-major orders jump rows). Nothing is allocated per step.
 public enum SelectiveScan {
     private static let nanoseconds = Atomic<UInt64>(0)
 
@@ -105,7 +141,12 @@ public enum SelectiveScan {
 
     /// Channels per block: wide blocks for small states (more independent recurrences in flight), narrow for
     /// large ones (the state stays in L1); small enough that both cores get several blocks.
-    static func blockWidth(dState: Int, channels: Int) -> Int {
+    static func blockWidth(dState: Int, channels: Int, serial: Bool = false) -> Int {
+        if serial {
+            // one thread: as wide as the state allows (fewer passes over the sequence, whole rows per step)
+            let widest = dState <= 4 ? 256 : 16
+            return Swift.max(8, Swift.min(widest, (channels + 7) / 8 * 8))
+        }
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let widest = dState <= 4 ? 64 : 16
         // at least 2 blocks per core where the channels allow, in whole vectors of 8
@@ -128,12 +169,15 @@ public enum SelectiveScan {
         let start = DispatchTime.now().uptimeNanoseconds
         defer { nanoseconds.add(DispatchTime.now().uptimeNanoseconds &- start, ordering: .relaxed) }
         precondition(weights.channels == channels * scans.count, "selective scan: weights for \(weights.channels) channels, scans need \(channels * scans.count)")
-        let bw = blockWidth(dState: weights.dState, channels: channels)
+        let serial = isRunningSerially
+        let bw = blockWidth(dState: weights.dState, channels: channels, serial: serial)
         let blocks = (channels + bw - 1) / bw
         nonisolated(unsafe) let ops = scans.map { s in
             ck_scan_operands(length: s.length, order: s.order, u: s.u, u_stride: s.uStride, delta_raw: s.deltaRaw,
                              delta_stride: s.deltaStride, b: s.b, c: s.c, bc_stride: s.bcStride, z: s.z,
-                             z_stride: s.zStride, y: s.y, y_stride: s.yStride, accumulate: s.accumulate ? 1 : 0)
+                             z_stride: s.zStride, y: s.y, y_stride: s.yStride, accumulate: s.accumulate ? 1 : 0,
+                             dt_low: s.dtLow, dt_low_stride: s.dtLowStride, dt_rank: s.dtRank, dt_weight: s.dtWeight,
+                             dt_weight_stride: s.dtWeightStride)
         }
         let n = weights.dState, total = weights.channels
         let work: @Sendable (Int) -> Void = { block in
@@ -149,7 +193,7 @@ public enum SelectiveScan {
                 }
             }
         }
-        if blocks == 1 || scans[0].length * channels * scans.count * n < 16_384 {
+        if serial || blocks == 1 || scans[0].length * channels * scans.count * n < 16_384 {
             for b in 0..<blocks { work(b) }
         } else {
             DispatchQueue.concurrentPerform(iterations: blocks, execute: work)
@@ -166,7 +210,7 @@ public enum SelectiveScan {
             for k in 0..<n { h[k] = 0 }
             for t in 0..<s.length {
                 let p = Int(s.order[t])
-                let x = Double(s.deltaRaw[p * s.deltaStride + ch]) + Double(weights.deltaBias[wc])
+                let x = s.deltaRawValue(position: p, channel: ch) + Double(weights.deltaBias[wc])
                 let dt = x > 20 ? x : Foundation.log1p(Foundation.exp(x))
                 let uu = Double(s.u[p * s.uStride + ch])
                 var y = Double(weights.d[wc]) * uu

@@ -189,20 +189,38 @@ public final class MambaCLIPModel: Sendable {
     public var hasTextTower: Bool { text != nil }
 
     /// Backbone features `[count, featureWidth]` of normalised images `[count, 3, h, w]` (planar, back to back).
-    /// Images run one after the other; each forward uses both cores inside.
+    ///
+    /// Whole rounds of one image per core run data-parallel: each core takes its images through the tower alone
+    /// (`runSerially`, OpenBLAS at one thread for the duration), which spares the per-layer fork/join and BLAS
+    /// thread hand-offs that dominate these towers' many small GEMMs. The images left over (fewer than the cores)
+    /// run one after the other with every layer split over the cores.
     public func features(_ pixels: [Float], count: Int, height: Int, width: Int) -> [Float] {
         precondition(pixels.count == count * 3 * height * width, "pixel count does not match \(count) images of \(height)×\(width)")
-        let fw = featureWidth
+        let fw = featureWidth, per = 3 * height * width
+        let tower = self.tower
         var out = [Float](repeating: 0, count: count * fw)
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let parallel = cores > 1 && !isRunningSerially ? count / cores * cores : 0
         pixels.withUnsafeBufferPointer { p in
             out.withUnsafeMutableBufferPointer { o in
-                for i in 0..<count {
-                    let img = p.baseAddress! + i * 3 * height * width, dst = o.baseAddress! + i * fw
+                nonisolated(unsafe) let src = p.baseAddress!, dst = o.baseAddress!
+                let one: @Sendable (Int) -> Void = { i in
                     switch tower {
-                    case .vmamba(let t): t.forward(img, height: height, width: width, out: dst)
-                    case .simba(let t): t.forward(img, height: height, width: width, out: dst)
+                    case .vmamba(let t): t.forward(src + i * per, height: height, width: width, out: dst + i * fw)
+                    case .simba(let t): t.forward(src + i * per, height: height, width: width, out: dst + i * fw)
                     }
                 }
+                if parallel > 0 {
+                    let blasThreads = BLASInfo.threads
+                    BLASInfo.setThreads(1)
+                    defer { BLASInfo.setThreads(blasThreads) }
+                    DispatchQueue.concurrentPerform(iterations: cores) { worker in
+                        runSerially {
+                            for i in stride(from: worker, to: parallel, by: cores) { one(i) }
+                        }
+                    }
+                }
+                for i in parallel..<count { one(i) }
             }
         }
         return out

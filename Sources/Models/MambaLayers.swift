@@ -3,15 +3,11 @@ import Inference
 
 // Small building blocks shared by the VMamba and SiMBA towers (channel-last activations).
 
-/// An uninitialised float buffer freed with its owner (activations of one forward pass).
-final class FloatBuffer: @unchecked Sendable {
+/// A float buffer of one forward pass, borrowed from a `MambaWorkspace` (valid until the workspace scope that
+/// took it ends).
+struct FloatBuffer {
     let p: UnsafeMutablePointer<Float>
     let count: Int
-    init(_ count: Int) {
-        self.count = count
-        p = .allocate(capacity: Swift.max(1, count))
-    }
-    deinit { p.deallocate() }
     var array: [Float] { Array(UnsafeBufferPointer(start: p, count: count)) }
 }
 
@@ -27,9 +23,12 @@ struct LayerNormW: Sendable {
         self.eps = eps
     }
     var width: Int { gamma.count }
-    func apply(_ x: UnsafePointer<Float>, rows: Int, out: UnsafeMutablePointer<Float>) {
+    /// `out = LN(x)` [· SiLU(gate)] row by row; `out` may equal `x`.
+    func apply(_ x: UnsafePointer<Float>, rows: Int, out: UnsafeMutablePointer<Float>,
+               gate: UnsafePointer<Float>? = nil, gateStride: Int = 0) {
         gamma.withUnsafeBufferPointer { g in beta.withUnsafeBufferPointer { b in
-            layerNormRows(x, rows: rows, width: width, gamma: g.baseAddress!, beta: b.baseAddress!, eps: eps, out: out)
+            layerNormRows(x, rows: rows, width: width, gamma: g.baseAddress!, beta: b.baseAddress!, eps: eps,
+                          gate: gate, gateStride: gateStride, out: out)
         } }
     }
 }
@@ -57,6 +56,19 @@ struct LinearW: Sendable {
             }
         }
     }
+
+    /// `out += x · Wᵀ + bias` (a residual branch added in place: the bias first, then one sgemm with β = 1).
+    func accumulate(_ x: UnsafePointer<Float>, rows: Int, into out: UnsafeMutablePointer<Float>) {
+        if let bias {
+            bias.withUnsafeBufferPointer { b in
+                biasActivationRows(out, rows: rows, width: outFeatures, bias: b.baseAddress!, activation: .none)
+            }
+        }
+        weight.withUnsafeBufferPointer { w in
+            gemm(transB: true, m: rows, n: outFeatures, k: inFeatures, a: x, lda: inFeatures, b: w.baseAddress!,
+                 ldb: inFeatures, beta: 1, c: out, ldc: outFeatures)
+        }
+    }
 }
 
 /// A channel-last convolution read from PyTorch-layout weights.
@@ -67,10 +79,11 @@ func loadConv(_ bag: inout WeightBag, _ prefix: String, cin: Int, cout: Int, k: 
     return ChannelsLastConv(weight: w, bias: b, inChannels: cin, outChannels: cout, kernel: k, stride: stride, padding: pad)
 }
 
-/// `x[i] += y[i]`.
-func addInPlace(_ x: UnsafeMutablePointer<Float>, _ y: UnsafePointer<Float>, count: Int) {
-    nonisolated(unsafe) let x = x, y = y
-    parallelChunks(count, minChunk: 16_384) { r in for i in r { x[i] += y[i] } }
+/// `[r, c]` → `[c, r]` (weights transposed once at load time).
+func transposed(_ a: [Float], rows r: Int, cols c: Int) -> [Float] {
+    var out = [Float](repeating: 0, count: a.count)
+    for i in 0..<r { for j in 0..<c { out[j * r + i] = a[i * c + j] } }
+    return out
 }
 
 /// Channel-last `[h, w, c]` → channel-first `[c, h, w]` (for traces in the fixtures' layout).

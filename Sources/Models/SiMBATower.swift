@@ -11,7 +11,8 @@ struct SiMBATower: Sendable {
     /// mamba_ssm's `Mamba` token mixer (d_state 64, d_conv 4, expand 2, one forward scan, gate inside the scan).
     struct Mixer: Sendable {
         let e: Int, dInner: Int, dtRank: Int
-        let inProj: LinearW, convT: [Float], convBias: [Float], xProj: LinearW, dtW: [Float]
+        let inProj: LinearW, convT: [Float], convBias: [Float], xProj: LinearW
+        let dtWT: [Float]        // dt_proj.weight transposed: [R, dInner]
         let scan: SelectiveScanWeights
         let outProj: LinearW
 
@@ -22,39 +23,41 @@ struct SiMBATower: Sendable {
             convT = depthwiseTaps(try bag.take(p + "conv1d.weight", [di, 1, SiMBAConfig.dConv]), channels: di)
             convBias = try bag.take(p + "conv1d.bias", [di])
             xProj = try LinearW(&bag, p + "x_proj", in: di, out: r + 2 * n, bias: false)
-            dtW = try bag.take(p + "dt_proj.weight", [di, r])
+            dtWT = transposed(try bag.take(p + "dt_proj.weight", [di, r]), rows: di, cols: r)
             scan = SelectiveScanWeights(channels: di, dState: n, aLog: try bag.take(p + "A_log", [di, n]),
                                         d: try bag.take(p + "D", [di]), deltaBias: try bag.take(p + "dt_proj.bias", [di]))
             outProj = try LinearW(&bag, p + "out_proj", in: di, out: e, bias: false)
         }
 
-        /// `x` `[l, e]` (normalised) → `out` `[l, e]`.
-        func forward(_ x: UnsafePointer<Float>, length l: Int, order: ForwardOrder, out: UnsafeMutablePointer<Float>,
-                     trace: MambaTrace?, name: String) {
+        /// residual `[l, e]` += Mamba(x) for a normalised `x` `[l, e]`. The causal conv carries the SiLU, the scan
+        /// the dt projection and the gate; out_proj adds into `residual`. `trace` receives the internals (named
+        /// `name.…`), `outTrace` the branch output as `outName`.
+        func forward(_ x: UnsafePointer<Float>, length l: Int, order: ForwardOrder, residual: UnsafeMutablePointer<Float>,
+                     ws: MambaWorkspace, trace: MambaTrace?, name: String, outTrace: MambaTrace?, outName: String) {
             let di = dInner, r = dtRank, n = SiMBAConfig.dState, xw = r + 2 * n
-            let t = FloatBuffer(l * 2 * di)
+            let t = ws.take(l * 2 * di)
             inProj.apply(x, rows: l, out: t.p)
             trace?(name + ".mamba.in_proj_out", t.array)
-            let xc = FloatBuffer(l * di)
+            let xc = ws.take(l * di)
             convT.withUnsafeBufferPointer { w in convBias.withUnsafeBufferPointer { b in
                 causalDepthwiseConv1d(t.p, xStride: 2 * di, length: l, channels: di, taps: SiMBAConfig.dConv,
-                                      weightT: w.baseAddress!, bias: b.baseAddress!, out: xc.p)
+                                      weightT: w.baseAddress!, bias: b.baseAddress!, activation: .silu, out: xc.p)
             } }
-            siluRows(xc.p, rows: l, width: di)
-            let xDbl = FloatBuffer(l * xw)
+            let xDbl = ws.take(l * xw)
             xProj.apply(xc.p, rows: l, out: xDbl.p)
-            let delta = FloatBuffer(l * di)
-            dtW.withUnsafeBufferPointer { dt in
-                gemm(transB: true, m: l, n: di, k: r, a: xDbl.p, lda: xw, b: dt.baseAddress!, ldb: r, c: delta.p, ldc: di)
-            }
-            let y = FloatBuffer(l * di)
-            order.withOrder { ord in
-                let ops = ScanOperands(length: l, order: ord, u: xc.p, uStride: di, deltaRaw: delta.p, deltaStride: di,
+            let y = ws.take(l * di)
+            order.withOrder { ord in dtWT.withUnsafeBufferPointer { dt in
+                let ops = ScanOperands(length: l, order: ord, u: xc.p, uStride: di, dtLow: xDbl.p, dtLowStride: xw,
+                                       dtRank: r, dtWeight: dt.baseAddress!, dtWeightStride: di,
                                        b: xDbl.p + r, c: xDbl.p + r + n, bcStride: xw, z: t.p + di, zStride: 2 * di,
                                        y: y.p, yStride: di)
                 SelectiveScan.run([ops], weights: scan, channels: di)
-            }
+            } }
             if let trace {
+                let delta = ws.take(l * di)
+                dtWT.withUnsafeBufferPointer { dt in
+                    gemm(m: l, n: di, k: r, a: xDbl.p, lda: xw, b: dt.baseAddress!, ldb: di, c: delta.p, ldc: di)
+                }
                 trace(name + ".scan.u", channelFirst(xc.p, positions: l, channels: di))
                 trace(name + ".scan.delta_raw", channelFirst(delta.p, positions: l, channels: di))
                 trace(name + ".scan.B", channelFirst(xDbl.p + r, positions: l, channels: n, stride: xw))
@@ -62,7 +65,12 @@ struct SiMBATower: Sendable {
                 trace(name + ".scan.z", channelFirst(t.p + di, positions: l, channels: di, stride: 2 * di))
                 trace(name + ".scan.y_gated", channelFirst(y.p, positions: l, channels: di))
             }
-            outProj.apply(y.p, rows: l, out: out)
+            if let outTrace {
+                let o = ws.take(l * e)
+                outProj.apply(y.p, rows: l, out: o.p)
+                outTrace(outName, o.array)
+            }
+            outProj.accumulate(y.p, rows: l, into: residual)
         }
 
         func multiplyAdds(length l: Int) -> (total: Int, scan: Int) {
@@ -84,6 +92,8 @@ struct SiMBATower: Sendable {
     let blocks: [[Block]]
     let stageNorms: [LayerNormW]          // norm1…norm4
     let clsNorm: LayerNormW, clsMixer: Mixer, clsNorm2: LayerNormW, clsFc1: LinearW, clsFc2: LinearW
+    /// Activation memory, reused by later forward passes.
+    let workspaces = MambaWorkspacePool()
 
     init(config: SiMBAConfig, bag: inout WeightBag) throws {
         self.config = config
@@ -142,23 +152,29 @@ struct SiMBATower: Sendable {
 
     var featureWidth: Int { config.embedDims[3] }
 
-    /// One image `[3, h, w]` planar → `out` `[E₃]`.
+    /// One image `[3, h, w]` planar → `out` `[E₃]`. Activations live in a pooled `MambaWorkspace` (no allocation
+    /// after the first image of a size); the layers fork onto the cores unless called inside `runSerially`.
     func forward(_ image: UnsafePointer<Float>, height: Int, width: Int, out: UnsafeMutablePointer<Float>,
                  trace: MambaTrace? = nil) {
+        workspaces.with { ws in forward(image, height: height, width: width, out: out, ws: ws, trace: trace) }
+    }
+
+    private func forward(_ image: UnsafePointer<Float>, height: Int, width: Int, out: UnsafeMutablePointer<Float>,
+                         ws: MambaWorkspace, trace: MambaTrace?) {
         var h = height, w = width
-        var x = FloatBuffer(h * w * 3)
+        var x = ws.take(h * w * 3)
         planarToChannelsLast(image, channels: 3, positions: h * w, out: x.p)
         for conv in stemConvs {
             let (oh, ow) = conv.outSize(height: h, width: w)
-            let y = FloatBuffer(oh * ow * conv.outChannels)
-            conv.forward(x.p, height: h, width: w, out: y.p)
+            let y = ws.take(oh * ow * conv.outChannels)
+            ws.scope { conv.forward(x.p, height: h, width: w, out: y.p, scratch: ws.take(conv.scratchCount(height: h, width: w)).p) }
             reluInPlace(y.p, count: y.count)
             x = y; h = oh; w = ow
         }
         trace?("stem_conv_out", channelFirst(x.p, positions: h * w, channels: config.stemHiddenDim))
         var (oh, ow) = stemProj.outSize(height: h, width: w)
-        var tok = FloatBuffer(oh * ow * config.embedDims[0])
-        stemProj.forward(x.p, height: h, width: w, out: tok.p)
+        var tok = ws.take(oh * ow * config.embedDims[0])
+        ws.scope { stemProj.forward(x.p, height: h, width: w, out: tok.p, scratch: ws.take(stemProj.scratchCount(height: h, width: w)).p) }
         h = oh; w = ow
         stemNorm.apply(tok.p, rows: h * w, out: tok.p)
         trace?("stem_out", tok.array)
@@ -167,8 +183,8 @@ struct SiMBATower: Sendable {
             if s > 0 {
                 let d = downsamples[s - 1]
                 (oh, ow) = d.conv.outSize(height: h, width: w)
-                let y = FloatBuffer(oh * ow * e)
-                d.conv.forward(tok.p, height: h, width: w, out: y.p)
+                let y = ws.take(oh * ow * e)
+                ws.scope { d.conv.forward(tok.p, height: h, width: w, out: y.p, scratch: ws.take(d.conv.scratchCount(height: h, width: w)).p) }
                 h = oh; w = ow
                 d.norm.apply(y.p, rows: h * w, out: y.p)
                 tok = y
@@ -176,7 +192,7 @@ struct SiMBATower: Sendable {
             }
             let order = ForwardOrder(length: h * w)
             for (j, b) in blocks[s].enumerated() {
-                runBlock(b, x: tok.p, height: h, width: w, order: order, trace: (s == 0 && j == 0) ? trace : nil)
+                ws.scope { runBlock(b, x: tok.p, height: h, width: w, order: order, ws: ws, trace: (s == 0 && j == 0) ? trace : nil) }
                 trace?("stage\(s + 1).block\(j)_out", tok.array)
             }
             if s < 3 {
@@ -186,49 +202,56 @@ struct SiMBATower: Sendable {
         }
         // Class token: mean of the stage-4 tokens through a length-1 Mamba and the FFN (§6.4.4).
         let l4 = h * w, e3 = config.embedDims[3]
-        let c = FloatBuffer(e3)
+        let c = ws.take(e3)
         for i in 0..<e3 { c.p[i] = 0 }
         for p in 0..<l4 { for i in 0..<e3 { c.p[i] += tok.p[p * e3 + i] } }
         for i in 0..<e3 { c.p[i] /= Float(l4) }
         trace?("cls.in_tokens", c.array + tok.array)
-        let t = FloatBuffer(e3), o = FloatBuffer(e3)
+        let t = ws.take(e3)
         clsNorm.apply(c.p, rows: 1, out: t.p)
-        clsMixer.forward(t.p, length: 1, order: ForwardOrder(length: 1), out: o.p, trace: nil, name: "cls")
-        trace?("cls.mamba_out", o.array)
-        addInPlace(c.p, o.p, count: e3)
+        ws.scope {
+            clsMixer.forward(t.p, length: 1, order: ForwardOrder(length: 1), residual: c.p, ws: ws, trace: nil, name: "cls",
+                             outTrace: trace, outName: "cls.mamba_out")
+        }
         clsNorm2.apply(c.p, rows: 1, out: t.p)
-        let hid = FloatBuffer(4 * e3)
+        let hid = ws.take(4 * e3)
         clsFc1.apply(t.p, rows: 1, out: hid.p)
         geluRows(hid.p, rows: 1, width: 4 * e3)
-        clsFc2.apply(hid.p, rows: 1, out: o.p)
-        addInPlace(c.p, o.p, count: e3)
+        clsFc2.accumulate(hid.p, rows: 1, into: c.p)
         trace?("cls.block_out_tokens", c.array + tok.array)
         stageNorms[3].apply(c.p, rows: 1, out: out)
         trace?("norm4_out", Array(UnsafeBufferPointer(start: out, count: e3)))
     }
 
     private func runBlock(_ b: Block, x: UnsafeMutablePointer<Float>, height h: Int, width w: Int, order: ForwardOrder,
-                          trace: MambaTrace?) {
+                          ws: MambaWorkspace, trace: MambaTrace?) {
         let l = h * w, e = b.mixer.e, hidW = b.fc1.outFeatures
-        let t = FloatBuffer(l * e), o = FloatBuffer(l * e)
+        let t = ws.take(l * e)
         b.attnNorm.apply(x, rows: l, out: t.p)
         trace?("s1b0.attn.norm_out", t.array)
-        b.mixer.forward(t.p, length: l, order: order, out: o.p, trace: trace, name: "s1b0")
-        trace?("s1b0.attn.mamba_out", o.array)
-        addInPlace(x, o.p, count: l * e)
+        ws.scope {
+            b.mixer.forward(t.p, length: l, order: order, residual: x, ws: ws, trace: trace, name: "s1b0",
+                            outTrace: trace, outName: "s1b0.attn.mamba_out")
+        }
         b.norm2.apply(x, rows: l, out: t.p)
-        let hid = FloatBuffer(l * hidW), conv = FloatBuffer(l * hidW)
+        let hid = ws.take(l * hidW), conv = ws.take(l * hidW)
         b.fc1.apply(t.p, rows: l, out: hid.p)
         trace?("s1b0.mlp.fc1_out", hid.array)
         b.dw9.withUnsafeBufferPointer { k in b.dwBias.withUnsafeBufferPointer { bias in
+            if let trace {
+                depthwiseConv3x3ChannelsLast(hid.p, xStride: hidW, height: h, width: w, channels: hidW, weight9: k.baseAddress!,
+                                             bias: bias.baseAddress!, out: conv.p)
+                trace("s1b0.mlp.dwconv_out", conv.array)
+            }
             depthwiseConv3x3ChannelsLast(hid.p, xStride: hidW, height: h, width: w, channels: hidW, weight9: k.baseAddress!,
-                                         bias: bias.baseAddress!, out: conv.p)
+                                         bias: bias.baseAddress!, activation: .gelu, out: conv.p)
         } }
-        trace?("s1b0.mlp.dwconv_out", conv.array)
-        geluRows(conv.p, rows: l, width: hidW)
-        b.fc2.apply(conv.p, rows: l, out: o.p)
-        trace?("s1b0.mlp_out", o.array)
-        addInPlace(x, o.p, count: l * e)
+        if let trace {
+            let o = ws.take(l * e)
+            b.fc2.apply(conv.p, rows: l, out: o.p)
+            trace("s1b0.mlp_out", o.array)
+        }
+        b.fc2.accumulate(conv.p, rows: l, into: x)
     }
 
     /// Multiply-adds of one forward pass (same counting rule as `VMambaTower.multiplyAdds`).

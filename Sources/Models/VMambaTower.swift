@@ -14,7 +14,7 @@ struct VMambaTower: Sendable {
         let inProj: LinearW
         let conv9: [Float]               // [9, dInner]
         let xProj: LinearW               // [4·(R+2N), dInner]
-        let dtProjs: [Float]             // [4, dInner, R]
+        let dtProjsT: [Float]            // [4, R, dInner]: each direction's dt_projs_weight transposed
         let scan: SelectiveScanWeights   // 4·dInner channels
         let outNorm: LayerNormW
         let outProj: LinearW
@@ -32,6 +32,8 @@ struct VMambaTower: Sendable {
     let stem0: ChannelsLastConv, stemNorm0: LayerNormW, stem1: ChannelsLastConv, stemNorm1: LayerNormW
     let stages: [Stage]
     let finalNorm: LayerNormW
+    /// Activation memory, reused by later forward passes.
+    let workspaces = MambaWorkspacePool()
 
     init(config: VMambaConfig, bag: inout WeightBag) throws {
         self.config = config
@@ -53,13 +55,16 @@ struct VMambaTower: Sendable {
                     throw ModelsError.shapeMismatch(file: bag.file, tensor: p + "op.in_proj.weight",
                                                     expected: [gated ? 2 * di : di, c], got: inW)
                 }
+                let dtW = try bag.take(p + "op.dt_projs_weight", [4, di, r])
                 let op = SS2D(
                     c: c, dInner: di, dState: n, dtRank: r, gated: gated,
                     inProj: try LinearW(&bag, p + "op.in_proj", in: c, out: gated ? 2 * di : di, bias: false),
                     conv9: depthwiseTaps(try bag.take(p + "op.conv2d.weight", [di, 1, 3, 3]), channels: di),
                     xProj: LinearW(weight: try bag.take(p + "op.x_proj_weight", [4, r + 2 * n, di]),
                                    inFeatures: di, outFeatures: 4 * (r + 2 * n)),
-                    dtProjs: try bag.take(p + "op.dt_projs_weight", [4, di, r]),
+                    dtProjsT: (0..<4).flatMap { k in
+                        transposed(Array(dtW[(k * di * r)..<((k + 1) * di * r)]), rows: di, cols: r)
+                    },
                     scan: SelectiveScanWeights(channels: 4 * di, dState: n,
                                                aLog: try bag.take(p + "op.A_logs", [4 * di, n]),
                                                d: try bag.take(p + "op.Ds", [4 * di]),
@@ -87,21 +92,27 @@ struct VMambaTower: Sendable {
 
     var featureWidth: Int { config.dims[3] }
 
-    /// One image `[3, h, w]` planar → `out` `[C₃]`.
+    /// One image `[3, h, w]` planar → `out` `[C₃]`. Activations live in a pooled `MambaWorkspace` (no allocation
+    /// after the first image of a size); the layers fork onto the cores unless called inside `runSerially`.
     func forward(_ image: UnsafePointer<Float>, height: Int, width: Int, out: UnsafeMutablePointer<Float>,
                  trace: MambaTrace? = nil) {
+        workspaces.with { ws in forward(image, height: height, width: width, out: out, ws: ws, trace: trace) }
+    }
+
+    private func forward(_ image: UnsafePointer<Float>, height: Int, width: Int, out: UnsafeMutablePointer<Float>,
+                         ws: MambaWorkspace, trace: MambaTrace?) {
         var h = height, w = width
-        let rgb = FloatBuffer(h * w * 3)
+        let rgb = ws.take(h * w * 3)
         planarToChannelsLast(image, channels: 3, positions: h * w, out: rgb.p)
         var (oh, ow) = stem0.outSize(height: h, width: w)
-        let s0 = FloatBuffer(oh * ow * stem0.outChannels)
-        stem0.forward(rgb.p, height: h, width: w, out: s0.p)
+        let s0 = ws.take(oh * ow * stem0.outChannels)
+        ws.scope { stem0.forward(rgb.p, height: h, width: w, out: s0.p, scratch: ws.take(stem0.scratchCount(height: h, width: w)).p) }
         stemNorm0.apply(s0.p, rows: oh * ow, out: s0.p)
         geluRows(s0.p, rows: oh * ow, width: stem0.outChannels)
         h = oh; w = ow
         (oh, ow) = stem1.outSize(height: h, width: w)
-        var x = FloatBuffer(oh * ow * stem1.outChannels)
-        stem1.forward(s0.p, height: h, width: w, out: x.p)
+        var x = ws.take(oh * ow * stem1.outChannels)
+        ws.scope { stem1.forward(s0.p, height: h, width: w, out: x.p, scratch: ws.take(stem1.scratchCount(height: h, width: w)).p) }
         h = oh; w = ow
         stemNorm1.apply(x.p, rows: h * w, out: x.p)
         trace?("stem_out", x.array)
@@ -110,13 +121,13 @@ struct VMambaTower: Sendable {
             let cross = CrossScan(height: h, width: w)
             for (bj, block) in stage.blocks.enumerated() {
                 let inner: MambaTrace? = (si == 0 && bj == 0) ? trace : nil
-                runBlock(block, x: x.p, height: h, width: w, cross: cross, trace: inner)
+                ws.scope { runBlock(block, x: x.p, height: h, width: w, cross: cross, ws: ws, trace: inner) }
                 trace?("stage\(si).block\(bj)_out", Array(UnsafeBufferPointer(start: x.p, count: h * w * c)))
             }
             if let down = stage.downsample, let dn = stage.downNorm {
                 (oh, ow) = down.outSize(height: h, width: w)
-                let y = FloatBuffer(oh * ow * down.outChannels)
-                down.forward(x.p, height: h, width: w, out: y.p)
+                let y = ws.take(oh * ow * down.outChannels)
+                ws.scope { down.forward(x.p, height: h, width: w, out: y.p, scratch: ws.take(down.scratchCount(height: h, width: w)).p) }
                 dn.apply(y.p, rows: oh * ow, out: y.p)
                 x = y; h = oh; w = ow
             }
@@ -131,68 +142,79 @@ struct VMambaTower: Sendable {
         for i in 0..<c3 { out[i] *= inv }
     }
 
-    /// x ← x + SS2D(LN(x)); x ← x + MLP(LN2(x)), in place on `[h·w, C]`.
+    /// x ← x + SS2D(LN(x)); x ← x + MLP(LN2(x)), in place on `[h·w, C]`; both branches end in an sgemm that adds
+    /// into x (β = 1).
     private func runBlock(_ b: Block, x: UnsafeMutablePointer<Float>, height h: Int, width w: Int, cross: CrossScan,
-                          trace: MambaTrace?) {
+                          ws: MambaWorkspace, trace: MambaTrace?) {
         let l = h * w, c = b.op.c
-        let t = FloatBuffer(l * c)
+        let t = ws.take(l * c)
         b.norm.apply(x, rows: l, out: t.p)
         trace?("s0b0.norm_out", t.array)
-        let o = FloatBuffer(l * c)
-        ss2d(b.op, t.p, height: h, width: w, cross: cross, out: o.p, trace: trace)
-        trace?("s0b0.op_out", o.array)
-        addInPlace(x, o.p, count: l * c)
+        ws.scope { ss2d(b.op, t.p, height: h, width: w, cross: cross, residual: x, ws: ws, trace: trace) }
         b.norm2.apply(x, rows: l, out: t.p)
-        let hid = FloatBuffer(l * b.fc1.outFeatures)
+        let hid = ws.take(l * b.fc1.outFeatures)
         b.fc1.apply(t.p, rows: l, out: hid.p)
         geluRows(hid.p, rows: l, width: b.fc1.outFeatures)
-        b.fc2.apply(hid.p, rows: l, out: o.p)
-        addInPlace(x, o.p, count: l * c)
+        b.fc2.accumulate(hid.p, rows: l, into: x)
     }
 
-    /// SS2D on a normalised map `[h·w, C]` → `out` `[h·w, C]` (§6.2).
+    /// residual += SS2D(x) for a normalised map x `[h·w, C]` (§6.2). The depthwise conv carries the SiLU, the
+    /// scan the dt projections, out_norm the v2 gate; out_proj adds into `residual`.
     private func ss2d(_ op: SS2D, _ x: UnsafePointer<Float>, height h: Int, width w: Int, cross: CrossScan,
-                      out: UnsafeMutablePointer<Float>, trace: MambaTrace?) {
+                      residual: UnsafeMutablePointer<Float>, ws: MambaWorkspace, trace: MambaTrace?) {
         let l = h * w, di = op.dInner, n = op.dState, r = op.dtRank
         let xw = r + 2 * n
         let inW = op.inProj.outFeatures
-        let t = FloatBuffer(l * inW)
+        let t = ws.take(l * inW)
         op.inProj.apply(x, rows: l, out: t.p)
         trace?("s0b0.op.in_proj_out", t.array)
-        let xc = FloatBuffer(l * di)
+        let xc = ws.take(l * di)
         op.conv9.withUnsafeBufferPointer { k in
-            depthwiseConv3x3ChannelsLast(t.p, xStride: inW, height: h, width: w, channels: di, weight9: k.baseAddress!,
-                                         bias: nil, out: xc.p)
-        }
-        trace?("s0b0.op.conv2d_out_before_act", channelFirst(xc.p, positions: l, channels: di))
-        siluRows(xc.p, rows: l, width: di)
-        let xDbl = FloatBuffer(l * 4 * xw)
-        op.xProj.apply(xc.p, rows: l, out: xDbl.p)
-        let delta = FloatBuffer(l * 4 * di)
-        op.dtProjs.withUnsafeBufferPointer { dt in
-            for k in 0..<4 {
-                gemm(transB: true, m: l, n: di, k: r, a: xDbl.p + k * xw, lda: 4 * xw, b: dt.baseAddress! + k * di * r,
-                     ldb: r, c: delta.p + k * di, ldc: 4 * di)
+            if let trace {
+                depthwiseConv3x3ChannelsLast(t.p, xStride: inW, height: h, width: w, channels: di, weight9: k.baseAddress!,
+                                             bias: nil, out: xc.p)
+                trace("s0b0.op.conv2d_out_before_act", channelFirst(xc.p, positions: l, channels: di))
             }
+            depthwiseConv3x3ChannelsLast(t.p, xStride: inW, height: h, width: w, channels: di, weight9: k.baseAddress!,
+                                         bias: nil, activation: .silu, out: xc.p)
         }
-        let y = FloatBuffer(l * di)
-        cross.run(dInner: di, u: xc.p, xDbl: xDbl.p, dtRank: r, deltaRaw: delta.p, weights: op.scan, y: y.p)
-        if let trace { traceScan(op, cross: cross, xc: xc.p, xDbl: xDbl.p, delta: delta.p, trace: trace) }
-        trace?("s0b0.op.merged_before_out_norm", y.array)
-        op.outNorm.apply(y.p, rows: l, out: y.p)
-        trace?("s0b0.op.out_norm_out", y.array)
-        if op.gated {
-            // z = SiLU(second half of in_proj), applied after out_norm (§6.2.5)
-            gateRows(y.p, yStride: di, z: t.p + di, zStride: inW, rows: l, width: di)
+        let xDbl = ws.take(l * 4 * xw)
+        op.xProj.apply(xc.p, rows: l, out: xDbl.p)
+        let y = ws.take(l * di)
+        op.dtProjsT.withUnsafeBufferPointer { dt in
+            cross.run(dInner: di, u: xc.p, xDbl: xDbl.p, dtRank: r, dtWeightsT: dt.baseAddress!, weights: op.scan, y: y.p)
         }
-        trace?("s0b0.op.out_proj_in", y.array)
-        op.outProj.apply(y.p, rows: l, out: out)
+        if let trace {
+            traceScan(op, cross: cross, xc: xc.p, xDbl: xDbl.p, ws: ws, trace: trace)
+            trace("s0b0.op.merged_before_out_norm", y.array)
+            let normed = ws.take(l * di)
+            op.outNorm.apply(y.p, rows: l, out: normed.p)
+            trace("s0b0.op.out_norm_out", normed.array)
+        }
+        // out_norm, then (v2) z = SiLU(second half of in_proj) as the gate (§6.2.5), in one pass
+        op.outNorm.apply(y.p, rows: l, out: y.p, gate: op.gated ? t.p + di : nil, gateStride: inW)
+        if let trace {
+            trace("s0b0.op.out_proj_in", y.array)
+            let o = ws.take(l * op.c)
+            op.outProj.apply(y.p, rows: l, out: o.p)
+            trace("s0b0.op_out", o.array)
+        }
+        op.outProj.accumulate(y.p, rows: l, into: residual)
     }
 
     /// The scan's operands and per-direction outputs in the fixtures' layout (each direction in its own order).
     private func traceScan(_ op: SS2D, cross: CrossScan, xc: UnsafePointer<Float>, xDbl: UnsafePointer<Float>,
-                           delta: UnsafePointer<Float>, trace: MambaTrace) {
+                           ws: MambaWorkspace, trace: MambaTrace) {
         let l = cross.length, di = op.dInner, n = op.dState, r = op.dtRank, xw = r + 2 * n
+        // δ_raw as the unfused computation had it: [L, 4·dInner], direction k at columns k·dInner
+        let deltaBuf = ws.take(l * 4 * di)
+        let delta = deltaBuf.p
+        op.dtProjsT.withUnsafeBufferPointer { dt in
+            for k in 0..<4 {
+                gemm(m: l, n: di, k: r, a: xDbl + k * xw, lda: 4 * xw, b: dt.baseAddress! + k * r * di, ldb: di,
+                     c: delta + k * di, ldc: 4 * di)
+            }
+        }
         var u = [Float](repeating: 0, count: 4 * di * l), dr = u
         var bs = [Float](repeating: 0, count: 4 * n * l), cs = bs
         for k in 0..<4 {
@@ -212,7 +234,7 @@ struct VMambaTower: Sendable {
         trace("s0b0.scan.Bs", bs); trace("s0b0.scan.Cs", cs)
         // Each direction alone, un-merged, read back in its own order.
         var ys = [Float](repeating: 0, count: 4 * di * l)
-        let one = FloatBuffer(l * di)
+        let one = ws.take(l * di)
         for k in 0..<4 {
             cross.runSingle(direction: k, dInner: di, u: xc, xDbl: xDbl, dtRank: r, deltaRaw: delta, weights: op.scan,
                             y: one.p)

@@ -50,6 +50,9 @@ void ck_en_mean_positions(const float *in, int positions, int c, float *out);
 /// One scan's operands, channel-last (see Inference's `ScanOperands`): element (position p, channel c) of u is
 /// `u[p * u_stride + c]`; positions are visited in `order[0..<length]`; B and C hold d_state values per position;
 /// `z` (gate, y ← y·SiLU(z)) may be NULL; `accumulate` adds into y instead of overwriting it.
+/// δ_raw comes from `delta_raw` (`[p * delta_stride + c]`), or, when `dt_weight` is not NULL, from the fused dt
+/// projection δ_raw[p, c] = Σ_{r < dt_rank} dt_low[p * dt_low_stride + r] · dt_weight[r * dt_weight_stride + c]
+/// (then `delta_raw` may be NULL).
 typedef struct ck_scan_operands {
     long length;
     const int *order;
@@ -59,6 +62,8 @@ typedef struct ck_scan_operands {
     const float *z; long z_stride;
     float *y; long y_stride;
     int accumulate;
+    const float *dt_low; long dt_low_stride; long dt_rank;
+    const float *dt_weight; long dt_weight_stride;
 } ck_scan_operands;
 
 /// Channels [c0, c1) of `count` scans run one after the other (scan i reads its parameters at channel offset
@@ -70,6 +75,12 @@ void ck_selective_scan(const ck_scan_operands *scans, long count, long channels,
 /// In place on rows of `[rows, width]` with row stride `stride`: op 0 = SiLU, 1 = GELU (erf), 2 = softplus.
 void ck_map_rows(int op, float *x, long rows, long width, long stride, int path);
 
+/// Activation codes of ck_bias_act_rows, ck_depthwise3x3_act, ck_causal_conv1d_act.
+enum { CK_MAMBA_ACT_NONE = 0, CK_MAMBA_ACT_SILU = 1, CK_MAMBA_ACT_GELU = 2, CK_MAMBA_ACT_RELU = 3 };
+
+/// x ← act(x + bias) on rows of `[rows, width]` with row stride `stride`; `bias` `[width]` may be NULL.
+void ck_bias_act_rows(float *x, long rows, long width, long stride, const float *bias, int act, int path);
+
 /// y ← y · SiLU(z) on `[rows, width]` rows.
 void ck_gate_rows(float *y, long y_stride, const float *z, long z_stride, long rows, long width, int path);
 
@@ -78,10 +89,28 @@ void ck_gate_rows(float *y, long y_stride, const float *z, long z_stride, long r
 /// NULL, out `[height, width, channels]`.
 void ck_depthwise3x3(const float *x, long x_stride, long height, long width, long channels, const float *weight9,
                      const float *bias, float *out, long row0, long row1, int path);
+/// ck_depthwise3x3 followed by an activation (CK_MAMBA_ACT_*) in the same pass.
+void ck_depthwise3x3_act(const float *x, long x_stride, long height, long width, long channels, const float *weight9,
+                         const float *bias, int act, float *out, long row0, long row1, int path);
+/// Mamba's causal depthwise 1-d convolution then an activation, output rows [t0, t1): out[t, c] =
+/// act(bias[c] + Σ_k w[k, c] · x[t − taps + 1 + k, c]) with x rows `x_stride` apart (zero before t = 0),
+/// `weight_t` `[taps, channels]`, out `[length, channels]`.
+void ck_causal_conv1d_act(const float *x, long x_stride, long length, long channels, long taps, const float *weight_t,
+                          const float *bias, int act, float *out, long t0, long t1, int path);
 
 /// LayerNorm over each row of `[rows, width]` (biased variance, float sums); out may equal x.
 void ck_layer_norm_rows(const float *x, long rows, long width, const float *gamma, const float *beta, float eps,
                         float *out, int path);
+/// LayerNorm of each row then, when z is not NULL, the gate out ← out · SiLU(z) (VMamba v2's out_norm + z), one
+/// pass; `z` rows are `z_stride` apart; out may equal x.
+void ck_layer_norm_gate_rows(const float *x, long rows, long width, const float *gamma, const float *beta, float eps,
+                             const float *z, long z_stride, float *out, int path);
+
+/// Thread-local serial mode (thread_mode.c): while a thread's depth is above 0, Inference's parallel helpers run
+/// their work inline on that thread (the CLIP-Mamba towers run one image per core this way).
+void ck_serial_enter(void);
+void ck_serial_leave(void);
+int ck_serial_active(void);
 // MARK: eidolon-speed (mt_normals.c, eidolon_blur.c)
 #include <stdint.h>
 
