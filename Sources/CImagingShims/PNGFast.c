@@ -24,11 +24,29 @@ static _Thread_local struct libdeflate_decompressor *thread_decompressor;
 static _Thread_local struct libdeflate_compressor *thread_compressor;
 static _Thread_local int thread_compressor_level = -1;
 
-static inline uint8_t paeth(uint8_t a, uint8_t b, uint8_t c) {
-    const int p = (int)a + (int)b - (int)c;
-    const int pa = abs(p - (int)a), pb = abs(p - (int)b), pc = abs(p - (int)c);
-    return (pa <= pb && pa <= pc) ? a : (pb <= pc ? b : c);
+// The Paeth predictor without branches (p − a = b − c, p − b = a − c, p − c = a + b − 2c): conditional moves
+// instead of unpredictable jumps on photographs.
+static inline int paeth(int a, int b, int c) {
+    const int pa = abs(b - c), pb = abs(a - c), pc = abs(a + b - 2 * c);
+    const int bc = pb <= pc ? b : c;
+    return (pa <= pb && pa <= pc) ? a : bc;
 }
+
+// Paeth rows for a fixed pixel size, so that the channels of a pixel are independent chains the compiler unrolls.
+#define PAETH_ROW(BPP)                                                                                            \
+    static void paeth_row_##BPP(const uint8_t *src, const uint8_t *prev, uint8_t *dst, size_t rowbytes) {       \
+        for (size_t i = 0; i < BPP; i++) dst[i] = (uint8_t)(src[i] + prev[i]);                                \
+        for (size_t i = BPP; i + BPP <= rowbytes; i += BPP) {                                                    \
+            for (size_t k = 0; k < BPP; k++) {                                                                   \
+                dst[i + k] = (uint8_t)(src[i + k] + paeth(dst[i + k - BPP], prev[i + k], prev[i + k - BPP]));   \
+            }                                                                                                    \
+        }                                                                                                        \
+    }
+PAETH_ROW(1)
+PAETH_ROW(2)
+PAETH_ROW(3)
+PAETH_ROW(4)
+#undef PAETH_ROW
 
 // Reverses the PNG filters of `height` rows (filter byte + rowbytes each) into `out` (rowbytes per row).
 // Returns 0 on an unknown filter type.
@@ -65,9 +83,13 @@ static int unfilter(const uint8_t *raw, uint32_t height, size_t rowbytes, int bp
             }
             break;
         case 4:
-            if (prev) {
-                for (i = 0; i < (size_t)bpp && i < rowbytes; i++) dst[i] = (uint8_t)(src[i] + prev[i]);
-                for (; i < rowbytes; i++) dst[i] = (uint8_t)(src[i] + paeth(dst[i - bpp], prev[i], prev[i - bpp]));
+            if (prev) {  // rowbytes = width · bpp, width ≥ 1
+                switch (bpp) {
+                case 1: paeth_row_1(src, prev, dst, rowbytes); break;
+                case 2: paeth_row_2(src, prev, dst, rowbytes); break;
+                case 3: paeth_row_3(src, prev, dst, rowbytes); break;
+                default: paeth_row_4(src, prev, dst, rowbytes); break;
+                }
             } else {  // above and upper-left are 0: Paeth picks the left neighbour
                 for (i = 0; i < (size_t)bpp && i < rowbytes; i++) dst[i] = src[i];
                 for (; i < rowbytes; i++) dst[i] = (uint8_t)(src[i] + dst[i - bpp]);
