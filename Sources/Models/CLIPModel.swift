@@ -74,11 +74,11 @@ public final class CLIPModel: Sendable {
     /// The same embeddings as `encodeTexts` (up to float rounding: ≤ 1e-5 relative), faster for rows that start
     /// alike, such as one template filled with many class names: the longest common prefix (up to the first
     /// EOT) of the rows of each group (rows with equal `groups` numbers; nil: one group) runs once and its
-    /// per-layer keys and values are cached; then only each row's remaining tokens up to its EOT run, `batch`
-    /// rows at a time (groups mixed) packed without padding, attending to their group's cached prefix under the
-    /// causal mask. Throws as `encodeTexts`.
-    public func encodeTextsSharingPrefix(_ tokens: [[Int32]], groups: [Int]? = nil, batch: Int = 256) throws -> [Float] {
-        precondition(batch > 0 && (groups == nil || groups!.count == tokens.count))
+    /// per-layer keys and values are cached; then only each row's remaining tokens up to its EOT run, packed
+    /// without padding into batches of about `batchTokens` tokens (whole rows, groups mixed; one sgemm per Linear
+    /// each), attending to their group's cached prefix under the causal mask. Throws as `encodeTexts`.
+    public func encodeTextsSharingPrefix(_ tokens: [[Int32]], groups: [Int]? = nil, batchTokens: Int = 2048) throws -> [Float] {
+        precondition(batchTokens > 0 && (groups == nil || groups!.count == tokens.count))
         try validate(tokens)
         var out = [Float](repeating: 0, count: tokens.count * embedDim)
         guard !tokens.isEmpty else { return out }
@@ -88,16 +88,22 @@ public final class CLIPModel: Sendable {
             rowsOf[g, default: []].append(i)
         }
         var prefixes: [CLIPPrefixKV] = [], prefixIndex = [Int](repeating: 0, count: tokens.count)
+        func suffixLength(_ i: Int) -> Int { CLIPTextTransformer.eotIndex(tokens[i]) + 1 - prefixes[prefixIndex[i]].length }
         for g in order {
             let rows = rowsOf[g]!.map { tokens[$0] }
             for i in rowsOf[g]! { prefixIndex[i] = prefixes.count }
             prefixes.append(text.prefixKV(Array(rows[0].prefix(CLIPTextTransformer.sharedPrefixLength(rows)))))
         }
         out.withUnsafeMutableBufferPointer { o in
-            for start in stride(from: 0, to: tokens.count, by: batch) {
-                let end = min(start + batch, tokens.count)
+            var start = 0
+            while start < tokens.count {
+                var end = start, rowsInBatch = 0
+                while end < tokens.count, end == start || rowsInBatch + suffixLength(end) <= batchTokens {
+                    rowsInBatch += suffixLength(end); end += 1
+                }
                 text.forwardSharingPrefix(Array(tokens[start..<end]), prefixes: prefixes, prefixIndex: Array(prefixIndex[start..<end]),
                                           out: o.baseAddress! + start * embedDim)
+                start = end
             }
         }
         return out

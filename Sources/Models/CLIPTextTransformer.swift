@@ -68,7 +68,8 @@ struct CLIPTextTransformer: Sendable {
         return p
     }
 
-    /// Runs the causal blocks on `ids` (positions `0 ..< ids.count`) once and keeps every layer's keys and values.
+    /// Runs the causal blocks on `ids` (positions `0 ..< ids.count`) once and keeps every layer's keys and values
+    /// (the last block stops after its attention: no row's output is needed).
     func prefixKV(_ ids: [Int32]) -> CLIPPrefixKV {
         let p = ids.count, w = width
         var keys: [[Float]] = [], values: [[Float]] = []
@@ -76,7 +77,7 @@ struct CLIPTextTransformer: Sendable {
         let x = UnsafeMutablePointer<Float>.allocate(capacity: p * w)
         defer { x.deallocate() }
         embed(ids[...], firstPosition: 0, into: x)
-        transformer.forwardPacked(x, starts: [0], lengths: [p]) { _, k, v in keys.append(k); values.append(v) }
+        transformer.forwardPacked(x, starts: [0], lengths: [p], outputRows: []) { _, k, v in keys.append(k); values.append(v) }
         return CLIPPrefixKV(ids: ids, keys: keys, values: values)
     }
 
@@ -84,7 +85,8 @@ struct CLIPTextTransformer: Sendable {
     /// the prefix) → `out` `[n, E]`, the same embeddings as `forward` up to float rounding. Only each row's tokens
     /// from its prefix's end to its EOT run, packed without padding into one batch (one sgemm per Linear over all
     /// of them); their attention sees the cached prefix keys and values and their own earlier tokens. Positional
-    /// embeddings index by absolute position; ln_final and the projection apply at the EOT rows only.
+    /// embeddings index by absolute position; the last block's MLP, ln_final and the projection apply at the EOT
+    /// rows only.
     func forwardSharingPrefix(_ tokens: [[Int32]], prefixes: [CLIPPrefixKV], prefixIndex: [Int], out: UnsafeMutablePointer<Float>) {
         let n = tokens.count, w = width
         precondition(prefixIndex.count == n)
@@ -99,7 +101,9 @@ struct CLIPTextTransformer: Sendable {
         let x = UnsafeMutablePointer<Float>.allocate(capacity: rows * w)
         defer { x.deallocate() }
         for b in 0..<n { embed(tokens[b][firsts[b]..<(firsts[b] + lengths[b])], firstPosition: firsts[b], into: x + starts[b] * w) }
-        transformer.forwardPacked(x, starts: starts, lengths: lengths, prefixes: prefixes, prefixIndex: prefixIndex)
+        let eotRows = (0..<n).map { starts[$0] + lengths[$0] - 1 }
+        transformer.forwardPacked(x, starts: starts, lengths: lengths, prefixes: prefixes, prefixIndex: prefixIndex,
+                                  outputRows: eotRows)
         let pooled = UnsafeMutablePointer<Float>.allocate(capacity: n * w)
         defer { pooled.deallocate() }
         for b in 0..<n {

@@ -68,15 +68,17 @@ struct CLIPTransformer: Sendable {
     /// prefix's keys and values and to its own sequence's rows up to itself, as if the prefix's rows stood before
     /// the sequence in the plain causal `forward`.
     /// `keepKV`, given a one-sequence batch without prefixes, receives the keys and values of every layer.
+    /// With `outputRows` (ascending) only those rows are finished by the last block (`run`'s `keepRows`).
     func forwardPacked(_ x: UnsafeMutablePointer<Float>, starts: [Int], lengths: [Int], prefixes: [CLIPPrefixKV] = [],
-                       prefixIndex: [Int] = [], keepKV: ((Int, _ keys: [Float], _ values: [Float]) -> Void)? = nil) {
+                       prefixIndex: [Int] = [], outputRows: [Int]? = nil,
+                       keepKV: ((Int, _ keys: [Float], _ values: [Float]) -> Void)? = nil) {
         precondition(starts.count == lengths.count && lengths.allSatisfy { $0 > 0 })
         precondition(prefixes.isEmpty || prefixIndex.count == starts.count)
         precondition(keepKV == nil || (prefixes.isEmpty && starts == [0]))
         guard let rows = zip(starts, lengths).map({ $0 + $1 }).max() else { return }
         let w = width, d = w / heads, nHeads = heads, n = starts.count
         let maxPrefix = prefixes.map(\.length).max() ?? 0, maxLength = lengths.max()!
-        run(x, rows: rows) { layer, qkv, att in
+        run(x, rows: rows, keepRows: outputRows) { layer, qkv, att in
             if let keepKV {
                 var keys = [Float](repeating: 0, count: rows * w), values = keys
                 for r in 0..<rows {
@@ -126,52 +128,69 @@ struct CLIPTransformer: Sendable {
 
     /// Runs every block on the `rows` rows of `x` in place; `attention(layer, qkv, att)` fills `att` `[rows, width]`
     /// from the packed projections `qkv` `[rows, 3 · width]` (q; k; v column blocks, heads inside each).
-    private func run(_ x: UnsafeMutablePointer<Float>, rows: Int, afterBlock: ((Int, UnsafePointer<Float>) -> Void)? = nil,
+    /// With `keepRows` (ascending row indices) the last block finishes only those rows (the others' keys and
+    /// values still feed its attention): after it only they hold the output.
+    private func run(_ x: UnsafeMutablePointer<Float>, rows: Int, keepRows: [Int]? = nil,
+                     afterBlock: ((Int, UnsafePointer<Float>) -> Void)? = nil,
                      attention: (Int, UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void) {
         let w = width
         let maxMLP = blocks.map(\.mlp).max() ?? 0
-        nonisolated(unsafe) let x = x
         nonisolated(unsafe) let h = UnsafeMutablePointer<Float>.allocate(capacity: rows * w)
         nonisolated(unsafe) let qkv = UnsafeMutablePointer<Float>.allocate(capacity: rows * 3 * w)
         nonisolated(unsafe) let att = UnsafeMutablePointer<Float>.allocate(capacity: rows * w)
         nonisolated(unsafe) let mid = UnsafeMutablePointer<Float>.allocate(capacity: rows * max(maxMLP, 1))
-        defer { h.deallocate(); qkv.deallocate(); att.deallocate(); mid.deallocate() }
+        let kept = keepRows?.count ?? 0
+        let keptX = UnsafeMutablePointer<Float>.allocate(capacity: kept * w)
+        let keptAtt = UnsafeMutablePointer<Float>.allocate(capacity: kept * w)
+        defer { h.deallocate(); qkv.deallocate(); att.deallocate(); mid.deallocate(); keptX.deallocate(); keptAtt.deallocate() }
         let activation = activation
         let rowChunk = max(1, 16_384 / max(w, 1))
         for (i, b) in blocks.enumerated() {
             b.ln1g.withUnsafeBufferPointer { g in b.ln1b.withUnsafeBufferPointer { be in
-                nonisolated(unsafe) let g = g.baseAddress!, be = be.baseAddress!
+                nonisolated(unsafe) let g = g.baseAddress!, be = be.baseAddress!, x = x
                 parallelChunks(rows, minChunk: rowChunk) { r in
                     layerNorm(x + r.lowerBound * w, rows: r.count, width: w, gamma: g, beta: be, out: h + r.lowerBound * w)
                 }
             } }
             linear(h, rows: rows, inFeatures: w, weight: b.inW, bias: b.inB, outFeatures: 3 * w, out: qkv)
             attention(i, qkv, att)
+            // the rest of the block on all rows, or in the last block on the kept rows gathered
+            var n = rows
+            nonisolated(unsafe) var xr = x, ar = att
+            if let keepRows, i == blocks.count - 1 {
+                for (j, r) in keepRows.enumerated() {
+                    (keptX + j * w).update(from: x + r * w, count: w); (keptAtt + j * w).update(from: att + r * w, count: w)
+                }
+                n = kept; xr = keptX; ar = keptAtt
+            }
             // x += att · W_oᵀ + b_o, accumulated straight into x by sgemm (beta = 1)
             b.outB.withUnsafeBufferPointer { bias in
-                nonisolated(unsafe) let bias = bias.baseAddress!
-                parallelChunks(rows, minChunk: rowChunk) { r in addBiasRows(x + r.lowerBound * w, rows: r.count, width: w, bias: bias) }
+                nonisolated(unsafe) let bias = bias.baseAddress!, x = xr
+                parallelChunks(n, minChunk: rowChunk) { r in addBiasRows(x + r.lowerBound * w, rows: r.count, width: w, bias: bias) }
             }
-            gemm(transB: true, m: rows, n: w, k: w, a: att, lda: w, b: b.outW, ldb: w, beta: 1, c: x, ldc: w)
+            gemm(transB: true, m: n, n: w, k: w, a: ar, lda: w, b: b.outW, ldb: w, beta: 1, c: xr, ldc: w)
             b.ln2g.withUnsafeBufferPointer { g in b.ln2b.withUnsafeBufferPointer { be in
-                nonisolated(unsafe) let g = g.baseAddress!, be = be.baseAddress!
-                parallelChunks(rows, minChunk: rowChunk) { r in
+                nonisolated(unsafe) let g = g.baseAddress!, be = be.baseAddress!, x = xr
+                parallelChunks(n, minChunk: rowChunk) { r in
                     layerNorm(x + r.lowerBound * w, rows: r.count, width: w, gamma: g, beta: be, out: h + r.lowerBound * w)
                 }
             } }
             let m = b.mlp
-            gemm(transB: true, m: rows, n: m, k: w, a: h, lda: w, b: b.fcW, ldb: w, c: mid, ldc: m)
+            gemm(transB: true, m: n, n: m, k: w, a: h, lda: w, b: b.fcW, ldb: w, c: mid, ldc: m)
             b.fcB.withUnsafeBufferPointer { bias in
                 nonisolated(unsafe) let bias = bias.baseAddress!
-                parallelChunks(rows, minChunk: max(1, rowChunk * w / max(m, 1))) { r in
+                parallelChunks(n, minChunk: max(1, rowChunk * w / max(m, 1))) { r in
                     activation.applyWithBias(mid + r.lowerBound * m, rows: r.count, width: m, bias: bias)
                 }
             }
             b.prB.withUnsafeBufferPointer { bias in
-                nonisolated(unsafe) let bias = bias.baseAddress!
-                parallelChunks(rows, minChunk: rowChunk) { r in addBiasRows(x + r.lowerBound * w, rows: r.count, width: w, bias: bias) }
+                nonisolated(unsafe) let bias = bias.baseAddress!, x = xr
+                parallelChunks(n, minChunk: rowChunk) { r in addBiasRows(x + r.lowerBound * w, rows: r.count, width: w, bias: bias) }
             }
-            gemm(transB: true, m: rows, n: w, k: m, a: mid, lda: m, b: b.prW, ldb: m, beta: 1, c: x, ldc: w)
+            gemm(transB: true, m: n, n: w, k: m, a: mid, lda: m, b: b.prW, ldb: m, beta: 1, c: xr, ldc: w)
+            if let keepRows, i == blocks.count - 1 {
+                for (j, r) in keepRows.enumerated() { (x + r * w).update(from: keptX + j * w, count: w) }
+            }
             afterBlock?(i, x)
         }
     }

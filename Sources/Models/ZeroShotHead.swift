@@ -34,7 +34,8 @@ public struct ZeroShotHead: Sendable, Equatable {
     /// With `sharePrefixes` (the default) each template's prompts go through `CLIPModel.encodeTextsSharingPrefix`:
     /// their common token prefix (`<SOT> a bad photo of a`) runs once per template and only the class name, the
     /// template's tail and EOT run per prompt (about 4.3 of 9.6 tokens for model-vs-human's 80,000 prompts).
-    /// Without it every prompt runs in full (`encodeTexts`). Both give the same classifier up to float rounding
+    /// Those suffixes run in batches of about `8 · batch` tokens (the size of a plain batch of `batch` prompts of
+    /// 8 tokens). Without it every prompt runs in full (`encodeTexts`). Both give the same classifier up to float rounding
     /// (the prompt embeddings agree within 1e-5 relative); the per-class sums run in template order either way.
     public static func build(model: CLIPModel, tokenizer: CLIPTokenizer, classNames: [String], templates: [String],
                              batch: Int = 256, sharePrefixes: Bool = true,
@@ -53,7 +54,7 @@ public struct ZeroShotHead: Sendable, Equatable {
                         rows.append(tokenizer.tokenize(templates[ti].replacingOccurrences(of: "{}", with: name)).ids); groups.append(ti)
                     }
                 }
-                let feats = try model.encodeTextsSharingPrefix(rows, groups: groups, batch: batch)
+                let feats = try model.encodeTextsSharingPrefix(rows, groups: groups, batchTokens: 8 * batch)
                 for ti in first..<last {
                     for c in 0..<k { addNormalised(feats, row: ((ti - first) * k + c) * e, into: &cls, at: c * e, count: e) }
                 }

@@ -78,7 +78,7 @@ final class CLIPPrefixSharingTests: XCTestCase {
             let model = try fixtureModel(name)
             let e = model.embedDim
             let want = ((expected["models"] as! [String: Any])[name] as! [String: Any])["text_features"] as! [[Double]]
-            let shared = try model.encodeTextsSharingPrefix(fixtureRows, batch: 2)
+            let shared = try model.encodeTextsSharingPrefix(fixtureRows, batchTokens: 7)
             assertRowsClose(shared, try model.encodeTexts(fixtureRows), width: e, "\(name) fixture prompts")
             let worst = zip(shared, want.flatMap { $0 }).map { abs($0 - Float($1)) }.max()!
             XCTAssertLessThanOrEqual(worst, tolerance, "\(name) shared path vs open_clip: max-abs \(worst)")
@@ -89,7 +89,7 @@ final class CLIPPrefixSharingTests: XCTestCase {
                             try model.encodeTexts([fixtureRows[0], fixtureRows[0], fixtureRows[3]]), width: e, "\(name) with empty")
             for template in Self.templates {
                 let rows = prompts(tok, template: template, names: Self.names)
-                assertRowsClose(try model.encodeTextsSharingPrefix(rows, batch: 3), try model.encodeTexts(rows), width: e,
+                assertRowsClose(try model.encodeTextsSharingPrefix(rows, batchTokens: 11), try model.encodeTexts(rows), width: e,
                                 "\(name) \(template)")
             }
             // names that all start with "great": the shared prefix runs into the class name
@@ -106,7 +106,7 @@ final class CLIPPrefixSharingTests: XCTestCase {
                 if i < 2 { mixed.append([Int32(320 + i), 49_407] + [Int32](repeating: 0, count: 75)); groups.append(99) }
             }
             mixed.append(great[0]); groups.append(-1)
-            assertRowsClose(try model.encodeTextsSharingPrefix(mixed, groups: groups, batch: 5), try model.encodeTexts(mixed),
+            assertRowsClose(try model.encodeTextsSharingPrefix(mixed, groups: groups, batchTokens: 13), try model.encodeTexts(mixed),
                             width: e, "\(name) mixed groups")
             // one row: everything but its EOT token is the prefix
             let one = Array(great.prefix(1))
@@ -145,7 +145,7 @@ final class CLIPPrefixSharingTests: XCTestCase {
         let model = try CLIPSeededWeights.model(config: config)
         for template in ["a bad photo of a {}.", "a {} in a video game.", "{} in a video game."] {
             let rows = prompts(tok, template: template, names: Self.names)
-            assertRowsClose(try model.encodeTextsSharingPrefix(rows, batch: 4), try model.encodeTexts(rows), width: model.embedDim,
+            assertRowsClose(try model.encodeTextsSharingPrefix(rows, batchTokens: 16), try model.encodeTexts(rows), width: model.embedDim,
                             "ViT-B/32 text \(template)")
         }
     }
