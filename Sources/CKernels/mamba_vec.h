@@ -53,6 +53,24 @@ CK_INLINE v8f exp2_neg_8(v8f x, int fast) {
     return (v8f)((v8i)p + (__builtin_convertvector(r, v8i) << 23));
 }
 
+/// 2^x for x ≤ 0 with the throughput-lean form the scan's inner loop uses: x clamped at −126, rounded to the
+/// nearest integer by adding and subtracting 1.5·2²³ (whose low mantissa bits then hold that integer, shifted
+/// into the exponent directly: no round or convert instructions), 2^f by the same degree-5 polynomial in
+/// Horner's form (fewer multiplies than Estrin's; the loop has independent states to overlap latency).
+CK_INLINE v8f exp2_neg_fast_8(v8f x) {
+    const v8f magic = (v8f)(12582912.0f);
+    x = vmax(x, (v8f)(-126.0f));
+    v8f t = x + magic;
+    v8f f = x - (t - magic);
+    v8f p = (v8f)(0.0013266970386330984f);
+    p = p * f + 0.009675459745517631f;
+    p = p * f + 0.055507426160025373f;
+    p = p * f + 0.24022121753561687f;
+    p = p * f + 0.6931469491610631f;
+    p = p * f + 1.0000000710296983f;
+    return (v8f)((v8i)p + ((v8i)t << 23));
+}
+
 /// e^x with a Cody–Waite reduction x = k·ln 2 + r (relative error ≲ 2e-7 at every magnitude), x clamped to
 /// [−87.3, 88.3] (results saturate instead of reaching denormals or infinity).
 CK_INLINE v8f exp_8(v8f x, int fast) {
@@ -86,6 +104,23 @@ CK_INLINE v8f log1p01_8(v8f e) {
 
 /// softplus(x) = ln(1 + eˣ) = max(x, 0) + ln(1 + e^−|x|) (equal to x within an ulp above PyTorch's threshold 20).
 CK_INLINE v8f softplus_8(v8f x, int fast) { return vmax(x, (v8f)(0.0f)) + log1p01_8(exp_8(-vabs(x), fast)); }
+
+/// softplus for the scan's Δ: max(x, 0) + ln(1 + e) with e = e^−|x| = 2^(−|x|·log₂e) (exp2_neg_fast_8) and
+/// ln(1 + e) = e·P(e), P a degree-8 fit of ln(1 + e)/e on [0, 1] (relative error ≲ 2e-7 in float, also for
+/// tiny e, where Δ ≈ eˣ must stay relatively accurate). About half the operations of softplus_8.
+CK_INLINE v8f softplus_fast_8(v8f x) {
+    const v8f e = exp2_neg_fast_8(vabs(x) * -1.4426950408889634f);
+    v8f p = (v8f)(0.005253457795972075f);
+    p = p * e - 0.02958850738874098f;
+    p = p * e + 0.07836166801198617f;
+    p = p * e - 0.13674769704949544f;
+    p = p * e + 0.19111431080296498f;
+    p = p * e - 0.2484436989239102f;
+    p = p * e + 0.33319271342490886f;
+    p = p * e - 0.4999950151678661f;
+    p = p * e + 0.9999999705406563f;
+    return vmax(x, (v8f)(0.0f)) + e * p;
+}
 
 /// x · σ(x).
 CK_INLINE v8f silu_8(v8f x, int fast) { return x / (1.0f + exp_8(-x, fast)); }

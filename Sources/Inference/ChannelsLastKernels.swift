@@ -79,20 +79,23 @@ public struct ChannelsLastConv: Sendable {
         return oh * ow * kernel * kernel * inChannels
     }
 
-    /// `x` `[h, w, cin]` → `out` `[oh, ow, cout]` (caller-owned). `scratch` (at least `scratchCount` floats) holds
-    /// the im2col matrix; nil allocates it for the call.
-    public func forward(_ x: UnsafePointer<Float>, height h: Int, width w: Int, out: UnsafeMutablePointer<Float>,
-                        scratch: UnsafeMutablePointer<Float>? = nil) {
+    /// `x` `[images, h, w, cin]` → `out` `[images, oh, ow, cout]` (caller-owned): one im2col matrix for all the
+    /// images and one sgemm. `scratch` (at least `images · scratchCount` floats) holds the im2col matrix; nil
+    /// allocates it for the call.
+    public func forward(_ x: UnsafePointer<Float>, height h: Int, width w: Int, images: Int = 1,
+                        out: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>? = nil) {
         let (oh, ow) = outSize(height: h, width: w)
         let cin = inChannels, k = kernel, s = stride, p = padding
         let kdim = k * k * cin
-        let col = scratch ?? UnsafeMutablePointer<Float>.allocate(capacity: oh * ow * kdim)
+        let col = scratch ?? UnsafeMutablePointer<Float>.allocate(capacity: images * oh * ow * kdim)
         defer { if scratch == nil { col.deallocate() } }
         nonisolated(unsafe) let colP = col, xP = x
-        parallelChunks(oh, minChunk: 4) { rows in
-            for oy in rows {
+        parallelChunks(images * oh, minChunk: 4) { rows in
+            for row in rows {
+                let img = row / oh, oy = row % oh
+                let src = xP + img * h * w * cin
                 for ox in 0..<ow {
-                    var dst = colP + (oy * ow + ox) * kdim
+                    var dst = colP + (row * ow + ox) * kdim
                     for ky in 0..<k {
                         let iy = oy * s - p + ky
                         for kx in 0..<k {
@@ -100,7 +103,7 @@ public struct ChannelsLastConv: Sendable {
                             if iy < 0 || iy >= h || ix < 0 || ix >= w {
                                 dst.update(repeating: 0, count: cin)
                             } else {
-                                dst.update(from: xP + (iy * w + ix) * cin, count: cin)
+                                dst.update(from: src + (iy * w + ix) * cin, count: cin)
                             }
                             dst += cin
                         }
@@ -111,11 +114,11 @@ public struct ChannelsLastConv: Sendable {
         weight.withUnsafeBufferPointer { wp in
             if let bias {
                 bias.withUnsafeBufferPointer { bp in
-                    linear(col, rows: oh * ow, inFeatures: kdim, weight: wp.baseAddress!, bias: bp.baseAddress!,
+                    linear(col, rows: images * oh * ow, inFeatures: kdim, weight: wp.baseAddress!, bias: bp.baseAddress!,
                            outFeatures: outChannels, out: out)
                 }
             } else {
-                linear(col, rows: oh * ow, inFeatures: kdim, weight: wp.baseAddress!, bias: nil,
+                linear(col, rows: images * oh * ow, inFeatures: kdim, weight: wp.baseAddress!, bias: nil,
                        outFeatures: outChannels, out: out)
             }
         }

@@ -136,15 +136,23 @@ public struct ScanOperands: @unchecked Sendable {
 public enum SelectiveScan {
     private static let nanoseconds = Atomic<UInt64>(0)
 
-    /// Wall-clock seconds spent in `run` since the process started (benchmarks report the scan's share).
-    public static var elapsedSeconds: Double { Double(nanoseconds.load(ordering: .relaxed)) / 1e9 }
+    /// CPU seconds spent in the scan kernels since the process started, summed over the threads that ran them
+    /// (benchmarks compare it with the process's CPU time: the scan's share of the work).
+    public static var cpuSeconds: Double { Double(nanoseconds.load(ordering: .relaxed)) / 1e9 }
+
+    /// This thread's CPU time in nanoseconds.
+    static func threadCPUNanoseconds() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+        return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
+    }
 
     /// Channels per block: wide blocks for small states (more independent recurrences in flight), narrow for
     /// large ones (the state stays in L1); small enough that both cores get several blocks.
     static func blockWidth(dState: Int, channels: Int, serial: Bool = false) -> Int {
         if serial {
-            // one thread: as wide as the state allows (fewer passes over the sequence, whole rows per step)
-            let widest = dState <= 4 ? 256 : 16
+            // one thread: as wide as the state and the chunk buffers of the N = 1 path allow in L1
+            let widest = dState <= 4 ? 64 : 16
             return Swift.max(8, Swift.min(widest, (channels + 7) / 8 * 8))
         }
         let cores = ProcessInfo.processInfo.activeProcessorCount
@@ -166,8 +174,6 @@ public enum SelectiveScan {
     ///   - channels: channels per scan.
     ///   - path: the kernel to use (default: the fastest available).
     public static func run(_ scans: [ScanOperands], weights: SelectiveScanWeights, channels: Int, path: KernelPath = .best) {
-        let start = DispatchTime.now().uptimeNanoseconds
-        defer { nanoseconds.add(DispatchTime.now().uptimeNanoseconds &- start, ordering: .relaxed) }
         precondition(weights.channels == channels * scans.count, "selective scan: weights for \(weights.channels) channels, scans need \(channels * scans.count)")
         let serial = isRunningSerially
         let bw = blockWidth(dState: weights.dState, channels: channels, serial: serial)
@@ -181,6 +187,8 @@ public enum SelectiveScan {
         }
         let n = weights.dState, total = weights.channels
         let work: @Sendable (Int) -> Void = { block in
+            let start = threadCPUNanoseconds()
+            defer { nanoseconds.add(threadCPUNanoseconds() &- start, ordering: .relaxed) }
             let c0 = block * bw, c1 = Swift.min(channels, c0 + bw)
             ops.withUnsafeBufferPointer { o in
                 weights.a2.withUnsafeBufferPointer { a2 in

@@ -3,8 +3,8 @@ import Inference
 
 /// `oodbench bench mamba`: image-tower throughput of VMamba-S and SiMBA-L (seeded random weights, 224 px) next to
 /// CLIP ViT-B/32's image tower timed in the same run, with multiply-adds per image as the implementation counts
-/// them (GEMMs and convolutions m·n·k, depthwise taps, scan 2·N + 1 per channel and step) and the share of
-/// wall time spent in the selective scan.
+/// them (GEMMs and convolutions m·n·k, depthwise taps, the dt projections, scan 2·N + 1 per channel and step)
+/// and the share of the process's CPU time spent in the selective scan.
 public enum MambaCLIPBenchmark {
     public struct Row: Sendable {
         public let name: String
@@ -14,8 +14,10 @@ public enum MambaCLIPBenchmark {
         /// Median seconds per image over the timed runs.
         public let secondsPerImage: Double
         public let runs: Int
-        /// Share of wall time inside `SelectiveScan.run` (0 for ViT).
+        /// Share of the process's CPU time spent in the selective-scan kernels during the timed runs (0 for ViT).
         public let scanShare: Double
+        /// Cores kept busy on average during the timed runs (process CPU time / wall time).
+        public let coresBusy: Double
         public var imagesPerSecond: Double { 1 / secondsPerImage }
         public var multiplyAddsPerSecond: Double { Double(multiplyAddsPerImage) / secondsPerImage }
     }
@@ -67,6 +69,13 @@ public enum MambaCLIPBenchmark {
         }
     }
 
+    /// CPU seconds of the whole process (all threads) so far.
+    static func processCPUSeconds() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+
     /// Times ViT-B/32, VMamba-S and SiMBA-L (or the subset named in `only`): one warm-up batch, then batches until
     /// at least `seconds` and 3 runs; the median batch time per image. `progress` receives one line per step.
     public static func run(seconds: Double, batch: Int, seed: UInt64 = 0, only: Set<String>? = nil,
@@ -90,20 +99,20 @@ public enum MambaCLIPBenchmark {
             let subject = try make()
             subject.run(pixels, batch)          // warm-up
             var times: [Double] = []
-            var scanTotal = 0.0, wall = 0.0
+            var wall = 0.0
+            let scan0 = SelectiveScan.cpuSeconds, cpu0 = processCPUSeconds()
             while times.count < 3 || wall < seconds {
-                let scan0 = SelectiveScan.elapsedSeconds
                 let t0 = DispatchTime.now().uptimeNanoseconds
                 subject.run(pixels, batch)
                 let dt = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
-                scanTotal += SelectiveScan.elapsedSeconds - scan0
                 wall += dt
                 times.append(dt / Double(batch))
             }
+            let scanCPU = SelectiveScan.cpuSeconds - scan0, cpu = processCPUSeconds() - cpu0
             times.sort()
             let row = Row(name: subject.name, parameters: subject.parameters, multiplyAddsPerImage: subject.macs,
                           scanMultiplyAddsPerImage: subject.scanMacs, secondsPerImage: times[times.count / 2],
-                          runs: times.count, scanShare: wall > 0 ? scanTotal / wall : 0)
+                          runs: times.count, scanShare: cpu > 0 ? scanCPU / cpu : 0, coresBusy: wall > 0 ? cpu / wall : 0)
             progress(String(format: "%@: %.2f images/s", row.name, row.imagesPerSecond))
             rows.append(row)
         }

@@ -29,29 +29,36 @@ struct SiMBATower: Sendable {
             outProj = try LinearW(&bag, p + "out_proj", in: di, out: e, bias: false)
         }
 
-        /// residual `[l, e]` += Mamba(x) for a normalised `x` `[l, e]`. The causal conv carries the SiLU, the scan
-        /// the dt projection and the gate; out_proj adds into `residual`. `trace` receives the internals (named
-        /// `name.…`), `outTrace` the branch output as `outName`.
-        func forward(_ x: UnsafePointer<Float>, length l: Int, order: ForwardOrder, residual: UnsafeMutablePointer<Float>,
-                     ws: MambaWorkspace, trace: MambaTrace?, name: String, outTrace: MambaTrace?, outName: String) {
-            let di = dInner, r = dtRank, n = SiMBAConfig.dState, xw = r + 2 * n
-            let t = ws.take(l * 2 * di)
-            inProj.apply(x, rows: l, out: t.p)
+        /// residual `[images·l, e]` += Mamba(x) for normalised sequences `x` `[images·l, e]` (one per image). The
+        /// causal conv carries the SiLU, the scan the dt projection and the gate; out_proj adds into `residual`.
+        /// `trace` receives the internals (named `name.…`), `outTrace` the branch output as `outName` (one image).
+        func forward(_ x: UnsafePointer<Float>, images g: Int, length l: Int, order: ForwardOrder,
+                     residual: UnsafeMutablePointer<Float>, ws: MambaWorkspace, trace: MambaTrace?, name: String,
+                     outTrace: MambaTrace?, outName: String) {
+            let di = dInner, r = dtRank, n = SiMBAConfig.dState, xw = r + 2 * n, rows = g * l
+            let t = ws.take(rows * 2 * di)
+            inProj.apply(x, rows: rows, out: t.p)
             trace?(name + ".mamba.in_proj_out", t.array)
-            let xc = ws.take(l * di)
+            let xc = ws.take(rows * di)
             convT.withUnsafeBufferPointer { w in convBias.withUnsafeBufferPointer { b in
-                causalDepthwiseConv1d(t.p, xStride: 2 * di, length: l, channels: di, taps: SiMBAConfig.dConv,
-                                      weightT: w.baseAddress!, bias: b.baseAddress!, activation: .silu, out: xc.p)
+                for i in 0..<g {
+                    causalDepthwiseConv1d(t.p + i * l * 2 * di, xStride: 2 * di, length: l, channels: di,
+                                          taps: SiMBAConfig.dConv, weightT: w.baseAddress!, bias: b.baseAddress!,
+                                          activation: .silu, out: xc.p + i * l * di)
+                }
             } }
-            let xDbl = ws.take(l * xw)
-            xProj.apply(xc.p, rows: l, out: xDbl.p)
-            let y = ws.take(l * di)
+            let xDbl = ws.take(rows * xw)
+            xProj.apply(xc.p, rows: rows, out: xDbl.p)
+            let y = ws.take(rows * di)
             order.withOrder { ord in dtWT.withUnsafeBufferPointer { dt in
-                let ops = ScanOperands(length: l, order: ord, u: xc.p, uStride: di, dtLow: xDbl.p, dtLowStride: xw,
-                                       dtRank: r, dtWeight: dt.baseAddress!, dtWeightStride: di,
-                                       b: xDbl.p + r, c: xDbl.p + r + n, bcStride: xw, z: t.p + di, zStride: 2 * di,
-                                       y: y.p, yStride: di)
-                SelectiveScan.run([ops], weights: scan, channels: di)
+                for i in 0..<g {
+                    let xd = xDbl.p + i * l * xw
+                    let ops = ScanOperands(length: l, order: ord, u: xc.p + i * l * di, uStride: di, dtLow: xd,
+                                           dtLowStride: xw, dtRank: r, dtWeight: dt.baseAddress!, dtWeightStride: di,
+                                           b: xd + r, c: xd + r + n, bcStride: xw, z: t.p + i * l * 2 * di + di,
+                                           zStride: 2 * di, y: y.p + i * l * di, yStride: di)
+                    SelectiveScan.run([ops], weights: scan, channels: di)
+                }
             } }
             if let trace {
                 let delta = ws.take(l * di)
@@ -70,7 +77,7 @@ struct SiMBATower: Sendable {
                 outProj.apply(y.p, rows: l, out: o.p)
                 outTrace(outName, o.array)
             }
-            outProj.accumulate(y.p, rows: l, into: residual)
+            outProj.accumulate(y.p, rows: rows, into: residual)
         }
 
         func multiplyAdds(length l: Int) -> (total: Int, scan: Int) {
@@ -152,90 +159,116 @@ struct SiMBATower: Sendable {
 
     var featureWidth: Int { config.embedDims[3] }
 
-    /// One image `[3, h, w]` planar → `out` `[E₃]`. Activations live in a pooled `MambaWorkspace` (no allocation
-    /// after the first image of a size); the layers fork onto the cores unless called inside `runSerially`.
+    /// One image `[3, h, w]` planar → `out` `[E₃]` (with `trace`, the named intermediate activations).
     func forward(_ image: UnsafePointer<Float>, height: Int, width: Int, out: UnsafeMutablePointer<Float>,
                  trace: MambaTrace? = nil) {
-        workspaces.with { ws in forward(image, height: height, width: width, out: out, ws: ws, trace: trace) }
+        forward(image, images: 1, height: height, width: width, out: out, trace: trace)
     }
 
-    private func forward(_ image: UnsafePointer<Float>, height: Int, width: Int, out: UnsafeMutablePointer<Float>,
-                         ws: MambaWorkspace, trace: MambaTrace?) {
+    /// `images` images `[images, 3, h, w]` planar → `out` `[images, E₃]`, run together: the token-wise layers
+    /// see the rows of all the images stacked (one sgemm per layer for the group), the causal and depthwise
+    /// convolutions and the scan run per image. Activations live in a pooled `MambaWorkspace`; the layers fork
+    /// onto the cores unless called inside `runSerially`. `trace` needs `images == 1`.
+    func forward(_ image: UnsafePointer<Float>, images g: Int, height: Int, width: Int, out: UnsafeMutablePointer<Float>,
+                 trace: MambaTrace? = nil) {
+        precondition(trace == nil || g == 1, "traces are per image")
+        workspaces.with { ws in forward(image, images: g, height: height, width: width, out: out, ws: ws, trace: trace) }
+    }
+
+    private func forward(_ image: UnsafePointer<Float>, images g: Int, height: Int, width: Int,
+                         out: UnsafeMutablePointer<Float>, ws: MambaWorkspace, trace: MambaTrace?) {
         var h = height, w = width
-        var x = ws.take(h * w * 3)
-        planarToChannelsLast(image, channels: 3, positions: h * w, out: x.p)
+        var x = ws.take(g * h * w * 3)
+        for i in 0..<g {
+            planarToChannelsLast(image + i * 3 * h * w, channels: 3, positions: h * w, out: x.p + i * h * w * 3)
+        }
         for conv in stemConvs {
             let (oh, ow) = conv.outSize(height: h, width: w)
-            let y = ws.take(oh * ow * conv.outChannels)
-            ws.scope { conv.forward(x.p, height: h, width: w, out: y.p, scratch: ws.take(conv.scratchCount(height: h, width: w)).p) }
+            let y = ws.take(g * oh * ow * conv.outChannels)
+            ws.scope {
+                conv.forward(x.p, height: h, width: w, images: g, out: y.p,
+                             scratch: ws.take(g * conv.scratchCount(height: h, width: w)).p)
+            }
             reluInPlace(y.p, count: y.count)
             x = y; h = oh; w = ow
         }
         trace?("stem_conv_out", channelFirst(x.p, positions: h * w, channels: config.stemHiddenDim))
         var (oh, ow) = stemProj.outSize(height: h, width: w)
-        var tok = ws.take(oh * ow * config.embedDims[0])
-        ws.scope { stemProj.forward(x.p, height: h, width: w, out: tok.p, scratch: ws.take(stemProj.scratchCount(height: h, width: w)).p) }
+        var tok = ws.take(g * oh * ow * config.embedDims[0])
+        ws.scope {
+            stemProj.forward(x.p, height: h, width: w, images: g, out: tok.p,
+                             scratch: ws.take(g * stemProj.scratchCount(height: h, width: w)).p)
+        }
         h = oh; w = ow
-        stemNorm.apply(tok.p, rows: h * w, out: tok.p)
+        stemNorm.apply(tok.p, rows: g * h * w, out: tok.p)
         trace?("stem_out", tok.array)
         for s in 0..<4 {
             let e = config.embedDims[s]
             if s > 0 {
                 let d = downsamples[s - 1]
                 (oh, ow) = d.conv.outSize(height: h, width: w)
-                let y = ws.take(oh * ow * e)
-                ws.scope { d.conv.forward(tok.p, height: h, width: w, out: y.p, scratch: ws.take(d.conv.scratchCount(height: h, width: w)).p) }
+                let y = ws.take(g * oh * ow * e)
+                ws.scope {
+                    d.conv.forward(tok.p, height: h, width: w, images: g, out: y.p,
+                                   scratch: ws.take(g * d.conv.scratchCount(height: h, width: w)).p)
+                }
                 h = oh; w = ow
-                d.norm.apply(y.p, rows: h * w, out: y.p)
+                d.norm.apply(y.p, rows: g * h * w, out: y.p)
                 tok = y
                 trace?("stage\(s + 1).downsample_out", tok.array)
             }
             let order = ForwardOrder(length: h * w)
             for (j, b) in blocks[s].enumerated() {
-                ws.scope { runBlock(b, x: tok.p, height: h, width: w, order: order, ws: ws, trace: (s == 0 && j == 0) ? trace : nil) }
+                ws.scope {
+                    runBlock(b, x: tok.p, images: g, height: h, width: w, order: order, ws: ws,
+                             trace: (s == 0 && j == 0) ? trace : nil)
+                }
                 trace?("stage\(s + 1).block\(j)_out", tok.array)
             }
             if s < 3 {
-                stageNorms[s].apply(tok.p, rows: h * w, out: tok.p)
+                stageNorms[s].apply(tok.p, rows: g * h * w, out: tok.p)
                 trace?("norm\(s + 1)_out", tok.array)
             }
         }
         // Class token: mean of the stage-4 tokens through a length-1 Mamba and the FFN (§6.4.4).
         let l4 = h * w, e3 = config.embedDims[3]
-        let c = ws.take(e3)
-        for i in 0..<e3 { c.p[i] = 0 }
-        for p in 0..<l4 { for i in 0..<e3 { c.p[i] += tok.p[p * e3 + i] } }
-        for i in 0..<e3 { c.p[i] /= Float(l4) }
-        trace?("cls.in_tokens", c.array + tok.array)
-        let t = ws.take(e3)
-        clsNorm.apply(c.p, rows: 1, out: t.p)
-        ws.scope {
-            clsMixer.forward(t.p, length: 1, order: ForwardOrder(length: 1), residual: c.p, ws: ws, trace: nil, name: "cls",
-                             outTrace: trace, outName: "cls.mamba_out")
+        let c = ws.take(g * e3)
+        for i in 0..<g {
+            let ci = c.p + i * e3, src = tok.p + i * l4 * e3
+            for j in 0..<e3 { ci[j] = 0 }
+            for p in 0..<l4 { for j in 0..<e3 { ci[j] += src[p * e3 + j] } }
+            for j in 0..<e3 { ci[j] /= Float(l4) }
         }
-        clsNorm2.apply(c.p, rows: 1, out: t.p)
-        let hid = ws.take(4 * e3)
-        clsFc1.apply(t.p, rows: 1, out: hid.p)
-        geluRows(hid.p, rows: 1, width: 4 * e3)
-        clsFc2.accumulate(hid.p, rows: 1, into: c.p)
+        trace?("cls.in_tokens", c.array + tok.array)
+        let t = ws.take(g * e3)
+        clsNorm.apply(c.p, rows: g, out: t.p)
+        ws.scope {
+            clsMixer.forward(t.p, images: g, length: 1, order: ForwardOrder(length: 1), residual: c.p, ws: ws, trace: nil,
+                             name: "cls", outTrace: trace, outName: "cls.mamba_out")
+        }
+        clsNorm2.apply(c.p, rows: g, out: t.p)
+        let hid = ws.take(g * 4 * e3)
+        clsFc1.apply(t.p, rows: g, out: hid.p)
+        geluRows(hid.p, rows: g, width: 4 * e3)
+        clsFc2.accumulate(hid.p, rows: g, into: c.p)
         trace?("cls.block_out_tokens", c.array + tok.array)
-        stageNorms[3].apply(c.p, rows: 1, out: out)
+        stageNorms[3].apply(c.p, rows: g, out: out)
         trace?("norm4_out", Array(UnsafeBufferPointer(start: out, count: e3)))
     }
 
-    private func runBlock(_ b: Block, x: UnsafeMutablePointer<Float>, height h: Int, width w: Int, order: ForwardOrder,
-                          ws: MambaWorkspace, trace: MambaTrace?) {
-        let l = h * w, e = b.mixer.e, hidW = b.fc1.outFeatures
-        let t = ws.take(l * e)
-        b.attnNorm.apply(x, rows: l, out: t.p)
+    private func runBlock(_ b: Block, x: UnsafeMutablePointer<Float>, images g: Int, height h: Int, width w: Int,
+                          order: ForwardOrder, ws: MambaWorkspace, trace: MambaTrace?) {
+        let l = h * w, rows = g * l, e = b.mixer.e, hidW = b.fc1.outFeatures
+        let t = ws.take(rows * e)
+        b.attnNorm.apply(x, rows: rows, out: t.p)
         trace?("s1b0.attn.norm_out", t.array)
         ws.scope {
-            b.mixer.forward(t.p, length: l, order: order, residual: x, ws: ws, trace: trace, name: "s1b0",
+            b.mixer.forward(t.p, images: g, length: l, order: order, residual: x, ws: ws, trace: trace, name: "s1b0",
                             outTrace: trace, outName: "s1b0.attn.mamba_out")
         }
-        b.norm2.apply(x, rows: l, out: t.p)
-        let hid = ws.take(l * hidW), conv = ws.take(l * hidW)
-        b.fc1.apply(t.p, rows: l, out: hid.p)
+        b.norm2.apply(x, rows: rows, out: t.p)
+        let hid = ws.take(rows * hidW), conv = ws.take(rows * hidW)
+        b.fc1.apply(t.p, rows: rows, out: hid.p)
         trace?("s1b0.mlp.fc1_out", hid.array)
         b.dw9.withUnsafeBufferPointer { k in b.dwBias.withUnsafeBufferPointer { bias in
             if let trace {
@@ -243,15 +276,18 @@ struct SiMBATower: Sendable {
                                              bias: bias.baseAddress!, out: conv.p)
                 trace("s1b0.mlp.dwconv_out", conv.array)
             }
-            depthwiseConv3x3ChannelsLast(hid.p, xStride: hidW, height: h, width: w, channels: hidW, weight9: k.baseAddress!,
-                                         bias: bias.baseAddress!, activation: .gelu, out: conv.p)
+            for i in 0..<g {
+                depthwiseConv3x3ChannelsLast(hid.p + i * l * hidW, xStride: hidW, height: h, width: w, channels: hidW,
+                                             weight9: k.baseAddress!, bias: bias.baseAddress!, activation: .gelu,
+                                             out: conv.p + i * l * hidW)
+            }
         } }
         if let trace {
             let o = ws.take(l * e)
             b.fc2.apply(conv.p, rows: l, out: o.p)
             trace("s1b0.mlp_out", o.array)
         }
-        b.fc2.accumulate(conv.p, rows: l, into: x)
+        b.fc2.accumulate(conv.p, rows: rows, into: x)
     }
 
     /// Multiply-adds of one forward pass (same counting rule as `VMambaTower.multiplyAdds`).

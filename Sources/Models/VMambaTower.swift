@@ -92,97 +92,126 @@ struct VMambaTower: Sendable {
 
     var featureWidth: Int { config.dims[3] }
 
-    /// One image `[3, h, w]` planar → `out` `[C₃]`. Activations live in a pooled `MambaWorkspace` (no allocation
-    /// after the first image of a size); the layers fork onto the cores unless called inside `runSerially`.
+    /// One image `[3, h, w]` planar → `out` `[C₃]` (with `trace`, the named intermediate activations).
     func forward(_ image: UnsafePointer<Float>, height: Int, width: Int, out: UnsafeMutablePointer<Float>,
                  trace: MambaTrace? = nil) {
-        workspaces.with { ws in forward(image, height: height, width: width, out: out, ws: ws, trace: trace) }
+        forward(image, images: 1, height: height, width: width, out: out, trace: trace)
     }
 
-    private func forward(_ image: UnsafePointer<Float>, height: Int, width: Int, out: UnsafeMutablePointer<Float>,
-                         ws: MambaWorkspace, trace: MambaTrace?) {
+    /// `images` images `[images, 3, h, w]` planar → `out` `[images, C₃]`, run together: the token-wise layers
+    /// (LayerNorms, projections, MLP, convolutions as im2col + sgemm) see the rows of all the images stacked, so
+    /// each sgemm packs its weights once for the group; the depthwise conv and the scan run per image.
+    /// Activations live in a pooled `MambaWorkspace` (no allocation after the first group of a size); the layers
+    /// fork onto the cores unless called inside `runSerially`. `trace` needs `images == 1`.
+    func forward(_ image: UnsafePointer<Float>, images g: Int, height: Int, width: Int, out: UnsafeMutablePointer<Float>,
+                 trace: MambaTrace? = nil) {
+        precondition(trace == nil || g == 1, "traces are per image")
+        workspaces.with { ws in forward(image, images: g, height: height, width: width, out: out, ws: ws, trace: trace) }
+    }
+
+    private func forward(_ image: UnsafePointer<Float>, images g: Int, height: Int, width: Int,
+                         out: UnsafeMutablePointer<Float>, ws: MambaWorkspace, trace: MambaTrace?) {
         var h = height, w = width
-        let rgb = ws.take(h * w * 3)
-        planarToChannelsLast(image, channels: 3, positions: h * w, out: rgb.p)
+        let rgb = ws.take(g * h * w * 3)
+        for i in 0..<g {
+            planarToChannelsLast(image + i * 3 * h * w, channels: 3, positions: h * w, out: rgb.p + i * h * w * 3)
+        }
         var (oh, ow) = stem0.outSize(height: h, width: w)
-        let s0 = ws.take(oh * ow * stem0.outChannels)
-        ws.scope { stem0.forward(rgb.p, height: h, width: w, out: s0.p, scratch: ws.take(stem0.scratchCount(height: h, width: w)).p) }
-        stemNorm0.apply(s0.p, rows: oh * ow, out: s0.p)
-        geluRows(s0.p, rows: oh * ow, width: stem0.outChannels)
+        let s0 = ws.take(g * oh * ow * stem0.outChannels)
+        ws.scope {
+            stem0.forward(rgb.p, height: h, width: w, images: g, out: s0.p,
+                          scratch: ws.take(g * stem0.scratchCount(height: h, width: w)).p)
+        }
+        stemNorm0.apply(s0.p, rows: g * oh * ow, out: s0.p)
+        geluRows(s0.p, rows: g * oh * ow, width: stem0.outChannels)
         h = oh; w = ow
         (oh, ow) = stem1.outSize(height: h, width: w)
-        var x = ws.take(oh * ow * stem1.outChannels)
-        ws.scope { stem1.forward(s0.p, height: h, width: w, out: x.p, scratch: ws.take(stem1.scratchCount(height: h, width: w)).p) }
+        var x = ws.take(g * oh * ow * stem1.outChannels)
+        ws.scope {
+            stem1.forward(s0.p, height: h, width: w, images: g, out: x.p,
+                          scratch: ws.take(g * stem1.scratchCount(height: h, width: w)).p)
+        }
         h = oh; w = ow
-        stemNorm1.apply(x.p, rows: h * w, out: x.p)
+        stemNorm1.apply(x.p, rows: g * h * w, out: x.p)
         trace?("stem_out", x.array)
         for (si, stage) in stages.enumerated() {
             let c = config.dims[si]
             let cross = CrossScan(height: h, width: w)
             for (bj, block) in stage.blocks.enumerated() {
                 let inner: MambaTrace? = (si == 0 && bj == 0) ? trace : nil
-                ws.scope { runBlock(block, x: x.p, height: h, width: w, cross: cross, ws: ws, trace: inner) }
+                ws.scope { runBlock(block, x: x.p, images: g, height: h, width: w, cross: cross, ws: ws, trace: inner) }
                 trace?("stage\(si).block\(bj)_out", Array(UnsafeBufferPointer(start: x.p, count: h * w * c)))
             }
             if let down = stage.downsample, let dn = stage.downNorm {
                 (oh, ow) = down.outSize(height: h, width: w)
-                let y = ws.take(oh * ow * down.outChannels)
-                ws.scope { down.forward(x.p, height: h, width: w, out: y.p, scratch: ws.take(down.scratchCount(height: h, width: w)).p) }
-                dn.apply(y.p, rows: oh * ow, out: y.p)
+                let y = ws.take(g * oh * ow * down.outChannels)
+                ws.scope {
+                    down.forward(x.p, height: h, width: w, images: g, out: y.p,
+                                 scratch: ws.take(g * down.scratchCount(height: h, width: w)).p)
+                }
+                dn.apply(y.p, rows: g * oh * ow, out: y.p)
                 x = y; h = oh; w = ow
             }
             trace?("stage\(si)_out", Array(UnsafeBufferPointer(start: x.p, count: h * w * config.dims[min(si + 1, 3)])))
         }
-        let c3 = config.dims[3]
-        finalNorm.apply(x.p, rows: h * w, out: x.p)
+        let c3 = config.dims[3], l = h * w
+        finalNorm.apply(x.p, rows: g * l, out: x.p)
         trace?("final_norm_out", x.array)
-        for i in 0..<c3 { out[i] = 0 }
-        for p in 0..<(h * w) { for i in 0..<c3 { out[i] += x.p[p * c3 + i] } }
-        let inv = 1 / Float(h * w)
-        for i in 0..<c3 { out[i] *= inv }
+        let inv = 1 / Float(l)
+        for i in 0..<g {
+            let o = out + i * c3, src = x.p + i * l * c3
+            for j in 0..<c3 { o[j] = 0 }
+            for p in 0..<l { for j in 0..<c3 { o[j] += src[p * c3 + j] } }
+            for j in 0..<c3 { o[j] *= inv }
+        }
     }
 
-    /// x ← x + SS2D(LN(x)); x ← x + MLP(LN2(x)), in place on `[h·w, C]`; both branches end in an sgemm that adds
-    /// into x (β = 1).
-    private func runBlock(_ b: Block, x: UnsafeMutablePointer<Float>, height h: Int, width w: Int, cross: CrossScan,
-                          ws: MambaWorkspace, trace: MambaTrace?) {
-        let l = h * w, c = b.op.c
-        let t = ws.take(l * c)
-        b.norm.apply(x, rows: l, out: t.p)
+    /// x ← x + SS2D(LN(x)); x ← x + MLP(LN2(x)), in place on `[images·h·w, C]`; both branches end in an sgemm
+    /// that adds into x (β = 1).
+    private func runBlock(_ b: Block, x: UnsafeMutablePointer<Float>, images g: Int, height h: Int, width w: Int,
+                          cross: CrossScan, ws: MambaWorkspace, trace: MambaTrace?) {
+        let rows = g * h * w, c = b.op.c
+        let t = ws.take(rows * c)
+        b.norm.apply(x, rows: rows, out: t.p)
         trace?("s0b0.norm_out", t.array)
-        ws.scope { ss2d(b.op, t.p, height: h, width: w, cross: cross, residual: x, ws: ws, trace: trace) }
-        b.norm2.apply(x, rows: l, out: t.p)
-        let hid = ws.take(l * b.fc1.outFeatures)
-        b.fc1.apply(t.p, rows: l, out: hid.p)
-        geluRows(hid.p, rows: l, width: b.fc1.outFeatures)
-        b.fc2.accumulate(hid.p, rows: l, into: x)
+        ws.scope { ss2d(b.op, t.p, images: g, height: h, width: w, cross: cross, residual: x, ws: ws, trace: trace) }
+        b.norm2.apply(x, rows: rows, out: t.p)
+        let hid = ws.take(rows * b.fc1.outFeatures)
+        b.fc1.apply(t.p, rows: rows, out: hid.p)
+        geluRows(hid.p, rows: rows, width: b.fc1.outFeatures)
+        b.fc2.accumulate(hid.p, rows: rows, into: x)
     }
 
-    /// residual += SS2D(x) for a normalised map x `[h·w, C]` (§6.2). The depthwise conv carries the SiLU, the
-    /// scan the dt projections, out_norm the v2 gate; out_proj adds into `residual`.
-    private func ss2d(_ op: SS2D, _ x: UnsafePointer<Float>, height h: Int, width w: Int, cross: CrossScan,
-                      residual: UnsafeMutablePointer<Float>, ws: MambaWorkspace, trace: MambaTrace?) {
-        let l = h * w, di = op.dInner, n = op.dState, r = op.dtRank
+    /// residual += SS2D(x) for normalised maps x `[images·h·w, C]` (§6.2). The depthwise conv carries the SiLU,
+    /// the scan the dt projections, out_norm the v2 gate; out_proj adds into `residual`.
+    private func ss2d(_ op: SS2D, _ x: UnsafePointer<Float>, images g: Int, height h: Int, width w: Int,
+                      cross: CrossScan, residual: UnsafeMutablePointer<Float>, ws: MambaWorkspace, trace: MambaTrace?) {
+        let l = h * w, rows = g * l, di = op.dInner, n = op.dState, r = op.dtRank
         let xw = r + 2 * n
         let inW = op.inProj.outFeatures
-        let t = ws.take(l * inW)
-        op.inProj.apply(x, rows: l, out: t.p)
+        let t = ws.take(rows * inW)
+        op.inProj.apply(x, rows: rows, out: t.p)
         trace?("s0b0.op.in_proj_out", t.array)
-        let xc = ws.take(l * di)
+        let xc = ws.take(rows * di)
         op.conv9.withUnsafeBufferPointer { k in
             if let trace {
                 depthwiseConv3x3ChannelsLast(t.p, xStride: inW, height: h, width: w, channels: di, weight9: k.baseAddress!,
                                              bias: nil, out: xc.p)
                 trace("s0b0.op.conv2d_out_before_act", channelFirst(xc.p, positions: l, channels: di))
             }
-            depthwiseConv3x3ChannelsLast(t.p, xStride: inW, height: h, width: w, channels: di, weight9: k.baseAddress!,
-                                         bias: nil, activation: .silu, out: xc.p)
+            for i in 0..<g {
+                depthwiseConv3x3ChannelsLast(t.p + i * l * inW, xStride: inW, height: h, width: w, channels: di,
+                                             weight9: k.baseAddress!, bias: nil, activation: .silu, out: xc.p + i * l * di)
+            }
         }
-        let xDbl = ws.take(l * 4 * xw)
-        op.xProj.apply(xc.p, rows: l, out: xDbl.p)
-        let y = ws.take(l * di)
+        let xDbl = ws.take(rows * 4 * xw)
+        op.xProj.apply(xc.p, rows: rows, out: xDbl.p)
+        let y = ws.take(rows * di)
         op.dtProjsT.withUnsafeBufferPointer { dt in
-            cross.run(dInner: di, u: xc.p, xDbl: xDbl.p, dtRank: r, dtWeightsT: dt.baseAddress!, weights: op.scan, y: y.p)
+            for i in 0..<g {
+                cross.run(dInner: di, u: xc.p + i * l * di, xDbl: xDbl.p + i * l * 4 * xw, dtRank: r,
+                          dtWeightsT: dt.baseAddress!, weights: op.scan, y: y.p + i * l * di)
+            }
         }
         if let trace {
             traceScan(op, cross: cross, xc: xc.p, xDbl: xDbl.p, ws: ws, trace: trace)
@@ -192,14 +221,14 @@ struct VMambaTower: Sendable {
             trace("s0b0.op.out_norm_out", normed.array)
         }
         // out_norm, then (v2) z = SiLU(second half of in_proj) as the gate (§6.2.5), in one pass
-        op.outNorm.apply(y.p, rows: l, out: y.p, gate: op.gated ? t.p + di : nil, gateStride: inW)
+        op.outNorm.apply(y.p, rows: rows, out: y.p, gate: op.gated ? t.p + di : nil, gateStride: inW)
         if let trace {
             trace("s0b0.op.out_proj_in", y.array)
             let o = ws.take(l * op.c)
             op.outProj.apply(y.p, rows: l, out: o.p)
             trace("s0b0.op_out", o.array)
         }
-        op.outProj.accumulate(y.p, rows: l, into: residual)
+        op.outProj.accumulate(y.p, rows: rows, into: residual)
     }
 
     /// The scan's operands and per-direction outputs in the fixtures' layout (each direction in its own order).
