@@ -70,6 +70,10 @@ final class DistortCommandTests: XCTestCase {
             ("false-colour", "false", "false-colour/false-colour_false_n03792782_1155.png", []),
             ("uniform-noise", "0.35", "uniform-noise/uniform-noise_0.35_test_image.png", ["--seed", "42"]),
             ("power-equalisation", "pow", "power-equalisation/power-equalisation_pow_test_image.png", []),
+            // Low-pass σ 40 by FFT (the default for large kernels) and by scipy's direct order; σ 3 by FFT.
+            ("low-pass", "40", "low-pass/low-pass_40_n03792782_1155.png", []),
+            ("low-pass", "40", "low-pass/low-pass_40_n03792782_1155.png", ["--gaussian", "exact"]),
+            ("low-pass", "3", "low-pass/low-pass_3_example_image.png", ["--gaussian", "spectral"]),
         ]
         for (distortion, condition, expectedPath, extra) in cases {
             let input = expectedPath.contains("example_image") ? "example_image"
@@ -106,6 +110,9 @@ final class DistortCommandTests: XCTestCase {
         XCTAssertTrue(run.stderr.hasPrefix("Error: Unknown condition '2' for high-pass; expected one of inf, 3, 1.5, 1, 0.7, 0.55, 0.45, 0.4."), run.stderr)
         run = try oodbench(["distort", "high-pass"])
         XCTAssertEqual(run.status, 64)
+        run = try oodbench(["distort", "low-pass", "40", input, output.path, "--gaussian", "fft"])
+        XCTAssertEqual(run.status, 64)
+        XCTAssertTrue(run.stderr.hasPrefix("Error: --gaussian must be auto, exact or spectral."), run.stderr)
         try assertLeavesNothing()
     }
 
