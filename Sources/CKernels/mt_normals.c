@@ -157,22 +157,229 @@ static inline int decide(const uint32_t *restrict words, int attempts, double *r
 DEFINE_TWIST(twist_portable, )
 DEFINE_NORMALS(normals_portable, twist_portable, )
 
-#if defined(__x86_64__) || defined(__i386__)
-#define AVX2_ATTR __attribute__((target("avx2")))
-DEFINE_TWIST(twist_avx2, AVX2_ATTR)
-DEFINE_NORMALS(normals_avx2, twist_avx2, AVX2_ATTR)
-#endif
-
-void ck_mt_normals(uint32_t *mt, int *pos, double *out, size_t count) {
-#if defined(__x86_64__) || defined(__i386__)
-    if (ck_cpu_has_avx2_fma()) {
-        normals_avx2(mt, pos, out, count);
-        return;
+static double max_abs_portable(const double *x, size_t n) {
+    double m = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        double v = fabs(x[i]);
+        m = v > m ? v : m;
     }
-#endif
-    normals_portable(mt, pos, out, count);
+    return m;
 }
 
-void ck_mt_normals_portable(uint32_t *mt, int *pos, double *out, size_t count) {
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define AVX2_ATTR __attribute__((target("avx2")))
+
+// The refill eight words at a time (same words as the portable refill: reads ahead are old values, reads behind new).
+AVX2_ATTR static void twist_avx2(uint32_t *restrict mt) {
+    const __m256i upper = _mm256_set1_epi32((int)0x80000000u), lower = _mm256_set1_epi32(0x7fffffff);
+    const __m256i one = _mm256_set1_epi32(1), matrix = _mm256_set1_epi32((int)0x9908b0dfu);
+#define TWIST8(I, K)                                                                                                   \
+    do {                                                                                                               \
+        __m256i a = _mm256_loadu_si256((const __m256i *)(mt + (I)));                                                   \
+        __m256i b = _mm256_loadu_si256((const __m256i *)(mt + (I) + 1));                                               \
+        __m256i c = _mm256_loadu_si256((const __m256i *)(mt + (K)));                                                   \
+        __m256i y = _mm256_or_si256(_mm256_and_si256(a, upper), _mm256_and_si256(b, lower));                           \
+        __m256i odd = _mm256_cmpeq_epi32(_mm256_and_si256(y, one), one);                                               \
+        __m256i r = _mm256_xor_si256(_mm256_xor_si256(c, _mm256_srli_epi32(y, 1)), _mm256_and_si256(odd, matrix));    \
+        _mm256_storeu_si256((__m256i *)(mt + (I)), r);                                                                 \
+    } while (0)
+    int i = 0;
+    for (; i + 8 + MT_M <= MT_N; i += 8) TWIST8(i, i + MT_M);  // i ≤ 219: reads mt[i+397 … i+404] < 624
+    for (; i < MT_N - MT_M; i++) {
+        uint32_t y = (mt[i] & 0x80000000u) | (mt[i + 1] & 0x7fffffffu);
+        mt[i] = mt[i + MT_M] ^ (y >> 1) ^ ((0u - (y & 1u)) & 0x9908b0dfu);
+    }
+    for (; i + 8 < MT_N; i += 8) TWIST8(i, i - (MT_N - MT_M));  // reads mt[i+1 … i+8] ≤ 623 (old), mt[i−227 …] (new)
+    for (; i < MT_N - 1; i++) {
+        uint32_t y = (mt[i] & 0x80000000u) | (mt[i + 1] & 0x7fffffffu);
+        mt[i] = mt[i - (MT_N - MT_M)] ^ (y >> 1) ^ ((0u - (y & 1u)) & 0x9908b0dfu);
+    }
+    uint32_t y = (mt[MT_N - 1] & 0x80000000u) | (mt[0] & 0x7fffffffu);
+    mt[MT_N - 1] = mt[MT_M - 1] ^ (y >> 1) ^ ((0u - (y & 1u)) & 0x9908b0dfu);
+#undef TWIST8
+}
+
+AVX2_ATTR static inline __m256i temper8(__m256i y) {
+    y = _mm256_xor_si256(y, _mm256_srli_epi32(y, 11));
+    y = _mm256_xor_si256(y, _mm256_and_si256(_mm256_slli_epi32(y, 7), _mm256_set1_epi32((int)0x9d2c5680u)));
+    y = _mm256_xor_si256(y, _mm256_and_si256(_mm256_slli_epi32(y, 15), _mm256_set1_epi32((int)0xefc60000u)));
+    return _mm256_xor_si256(y, _mm256_srli_epi32(y, 18));
+}
+
+// Left-pack permutations (32-bit lane indices) of four doubles by a 4-bit keep mask.
+static int32_t pack_index[16][8];
+static int pack_ready = 0;
+static void make_pack_index(void) {
+    for (int m = 0; m < 16; m++) {
+        int n = 0;
+        for (int l = 0; l < 4; l++)
+            if (m & (1 << l)) {
+                pack_index[m][2 * n] = 2 * l;
+                pack_index[m][2 * n + 1] = 2 * l + 1;
+                n++;
+            }
+        for (; n < 4; n++) pack_index[m][2 * n] = pack_index[m][2 * n + 1] = 0;
+    }
+    pack_ready = 1;
+}
+
+// fd_log on four lanes: the same operations in the same order as the scalar fd_log (no FMA), so identical bits.
+AVX2_ATTR static inline __m256d fd_log4(__m256d x) {
+    const __m256d ln2_hi = _mm256_set1_pd(6.93147180369123816490e-01), ln2_lo = _mm256_set1_pd(1.90821492927058770002e-10);
+    const __m256d Lg1 = _mm256_set1_pd(6.666666666666735130e-01), Lg2 = _mm256_set1_pd(3.999999999940941908e-01),
+                  Lg3 = _mm256_set1_pd(2.857142874366239149e-01), Lg4 = _mm256_set1_pd(2.222219843214978396e-01),
+                  Lg5 = _mm256_set1_pd(1.818357216161805012e-01), Lg6 = _mm256_set1_pd(1.531383769920937332e-01),
+                  Lg7 = _mm256_set1_pd(1.479819860511658591e-01);
+    __m256i bits = _mm256_castpd_si256(x);
+    __m256i biased = _mm256_add_epi64(bits, _mm256_set1_epi64x((long long)((uint64_t)(0x3ff00000u - 0x3fe6a09eu) << 32)));
+    // k + 1023 = biased >> 52 (0 … 2047): the low 32-bit halves of the four lanes, converted exactly.
+    __m256i e = _mm256_srli_epi64(biased, 52);
+    __m128i e32 = _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(e, _mm256_setr_epi32(0, 2, 4, 6, 0, 2, 4, 6)));
+    __m256d dk = _mm256_sub_pd(_mm256_cvtepi32_pd(e32), _mm256_set1_pd(1023.0));
+    __m256i mbits = _mm256_add_epi64(_mm256_and_si256(biased, _mm256_set1_epi64x(0x000fffffffffffffll)),
+                                     _mm256_set1_epi64x((long long)((uint64_t)0x3fe6a09eu << 32)));
+    __m256d m = _mm256_castsi256_pd(mbits);
+    __m256d f = _mm256_sub_pd(m, _mm256_set1_pd(1.0));
+    __m256d hfsq = _mm256_mul_pd(_mm256_mul_pd(_mm256_set1_pd(0.5), f), f);
+    __m256d s = _mm256_div_pd(f, _mm256_add_pd(_mm256_set1_pd(2.0), f));
+    __m256d z = _mm256_mul_pd(s, s);
+    __m256d w = _mm256_mul_pd(z, z);
+    __m256d t1 = _mm256_mul_pd(w, _mm256_add_pd(Lg2, _mm256_mul_pd(w, _mm256_add_pd(Lg4, _mm256_mul_pd(w, Lg6)))));
+    __m256d t2 = _mm256_mul_pd(
+        z, _mm256_add_pd(Lg1, _mm256_mul_pd(w, _mm256_add_pd(Lg3, _mm256_mul_pd(w, _mm256_add_pd(Lg5, _mm256_mul_pd(w, Lg7)))))));
+    __m256d R = _mm256_add_pd(t2, t1);
+    __m256d inner = _mm256_add_pd(_mm256_mul_pd(s, _mm256_add_pd(hfsq, R)), _mm256_mul_pd(dk, ln2_lo));
+    return _mm256_sub_pd(_mm256_mul_pd(dk, ln2_hi), _mm256_sub_pd(_mm256_sub_pd(hfsq, inner), f));
+}
+
+#define VBLOCK_WORDS (MT_N + 3)
+#define VBLOCK_ATTEMPTS (VBLOCK_WORDS / 4)
+#define VGROUPS ((VBLOCK_ATTEMPTS + 3) / 4)
+
+// The AVX2 driver: the portable driver's block structure, with the refill, the tempering, the uniforms, the
+// accept test and the logarithms eight words / four attempts / four pairs at a time, accepted attempts left-packed.
+AVX2_ATTR static double normals_avx2(uint32_t *restrict mt, int *pos_io, double *restrict out, size_t count) {
+    if (!pack_ready) make_pack_index();
+    uint32_t words[VBLOCK_WORDS + 32] __attribute__((aligned(32)));
+    double x1s[VBLOCK_ATTEMPTS + 8], x2s[VBLOCK_ATTEMPTS + 8], r2s[VBLOCK_ATTEMPTS + 8];
+    unsigned char masks[VGROUPS + 1];
+    int pos = *pos_io;
+    size_t pairs = count / 2, done = 0;
+    int carried = 0;
+    __m256d vmax = _mm256_setzero_pd();
+    const __m256d signless = _mm256_castsi256_pd(_mm256_set1_epi64x(0x7fffffffffffffffll));
+    const __m256i gather = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+    const __m256d two26 = _mm256_set1_pd(67108864.0), two53 = _mm256_set1_pd(0x1p-53);
+    const __m256d two = _mm256_set1_pd(2.0), onev = _mm256_set1_pd(1.0), zero = _mm256_setzero_pd();
+    while (done < pairs) {
+        if (pos == MT_N) {
+            twist_avx2(mt);
+            pos = 0;
+        }
+        int fresh = MT_N - pos;
+        int i = 0;
+        for (; i + 8 <= fresh; i += 8)
+            _mm256_storeu_si256((__m256i *)(words + carried + i),
+                                temper8(_mm256_loadu_si256((const __m256i *)(mt + pos + i))));
+        for (; i < fresh; i++) words[carried + i] = temper(mt[pos + i]);
+        int available = carried + fresh;
+        int attempts = available / 4;
+        // Four attempts (16 words) per step: a1 = w[4t] >> 5, b1 = w[4t+1] >> 6, a2 = w[4t+2] >> 5, b2 = w[4t+3] >> 6.
+        int accepted = 0;
+        int groups = (attempts + 3) / 4;
+        for (int g = 0; g < groups; g++) {
+            __m256i v0 = _mm256_permutevar8x32_epi32(_mm256_loadu_si256((const __m256i *)(words + 16 * g)), gather);
+            __m256i v1 = _mm256_permutevar8x32_epi32(_mm256_loadu_si256((const __m256i *)(words + 16 * g + 8)), gather);
+            __m256i lo = _mm256_unpacklo_epi64(v0, v1);  // [a1 ×4 | a2 ×4]
+            __m256i hi = _mm256_unpackhi_epi64(v0, v1);  // [b1 ×4 | b2 ×4]
+            __m256i as = _mm256_srli_epi32(lo, 5), bs = _mm256_srli_epi32(hi, 6);
+            __m256d a1 = _mm256_cvtepi32_pd(_mm256_castsi256_si128(as));
+            __m256d a2 = _mm256_cvtepi32_pd(_mm256_extracti128_si256(as, 1));
+            __m256d b1 = _mm256_cvtepi32_pd(_mm256_castsi256_si128(bs));
+            __m256d b2 = _mm256_cvtepi32_pd(_mm256_extracti128_si256(bs, 1));
+            __m256d u1 = _mm256_mul_pd(_mm256_add_pd(_mm256_mul_pd(a1, two26), b1), two53);
+            __m256d u2 = _mm256_mul_pd(_mm256_add_pd(_mm256_mul_pd(a2, two26), b2), two53);
+            __m256d x1 = _mm256_sub_pd(_mm256_mul_pd(two, u1), onev);
+            __m256d x2 = _mm256_sub_pd(_mm256_mul_pd(two, u2), onev);
+            __m256d r2 = _mm256_add_pd(_mm256_mul_pd(x1, x1), _mm256_mul_pd(x2, x2));
+            __m256d ok = _mm256_and_pd(_mm256_cmp_pd(r2, onev, _CMP_LT_OQ), _mm256_cmp_pd(r2, zero, _CMP_NEQ_OQ));
+            int m = _mm256_movemask_pd(ok);
+            int valid = attempts - 4 * g;
+            if (valid < 4) m &= (1 << valid) - 1;
+            masks[g] = (unsigned char)m;
+            __m256i idx = _mm256_loadu_si256((const __m256i *)pack_index[m]);
+            _mm256_storeu_pd(x1s + accepted, _mm256_castps_pd(_mm256_permutevar8x32_ps(_mm256_castpd_ps(x1), idx)));
+            _mm256_storeu_pd(x2s + accepted, _mm256_castps_pd(_mm256_permutevar8x32_ps(_mm256_castpd_ps(x2), idx)));
+            _mm256_storeu_pd(r2s + accepted, _mm256_castps_pd(_mm256_permutevar8x32_ps(_mm256_castpd_ps(r2), idx)));
+            accepted += __builtin_popcount((unsigned)m);
+        }
+        size_t take = (size_t)accepted < pairs - done ? (size_t)accepted : pairs - done;
+        int used;
+        if (take < (size_t)accepted || (take > 0 && done + take == pairs)) {
+            // Stop right after the attempt that gave the take-th accepted pair.
+            size_t seen = 0;
+            int g = 0;
+            while (seen + (size_t)__builtin_popcount(masks[g]) < take) seen += (size_t)__builtin_popcount(masks[g++]);
+            int m = masks[g], t = 0;
+            for (;; t++)
+                if (m & (1 << t)) {
+                    if (++seen == take) break;
+                }
+            used = 4 * (4 * g + t) + 4;
+        } else {
+            used = 4 * attempts;
+        }
+        if (out != NULL) {
+            double *o = out + 2 * done;
+            size_t a = 0;
+            for (; a + 4 <= take; a += 4) {
+                __m256d r2 = _mm256_loadu_pd(r2s + a);
+                __m256d f = _mm256_sqrt_pd(_mm256_div_pd(_mm256_mul_pd(_mm256_set1_pd(-2.0), fd_log4(r2)), r2));
+                __m256d p = _mm256_mul_pd(f, _mm256_loadu_pd(x2s + a));
+                __m256d q = _mm256_mul_pd(f, _mm256_loadu_pd(x1s + a));
+                vmax = _mm256_max_pd(vmax, _mm256_max_pd(_mm256_and_pd(p, signless), _mm256_and_pd(q, signless)));
+                __m256d l = _mm256_unpacklo_pd(p, q), h = _mm256_unpackhi_pd(p, q);
+                _mm256_storeu_pd(o + 2 * a, _mm256_permute2f128_pd(l, h, 0x20));
+                _mm256_storeu_pd(o + 2 * a + 4, _mm256_permute2f128_pd(l, h, 0x31));
+            }
+            for (; a < take; a++) {
+                double r2 = r2s[a];
+                double f = __builtin_elementwise_sqrt(-2.0 * fd_log(r2) / r2);
+                o[2 * a] = f * x2s[a];
+                o[2 * a + 1] = f * x1s[a];
+                __m256d pq = _mm256_setr_pd(fabs(o[2 * a]), fabs(o[2 * a + 1]), 0.0, 0.0);
+                vmax = _mm256_max_pd(vmax, pq);
+            }
+        }
+        done += take;
+        int consumedFresh = used - carried;
+        if (done == pairs) {
+            pos += consumedFresh;
+            break;
+        }
+        carried = available - used;
+        memmove(words, words + used, (size_t)carried * sizeof(uint32_t));
+        pos = MT_N;
+    }
+    *pos_io = pos;
+    double lanes[4];
+    _mm256_storeu_pd(lanes, vmax);
+    double m = lanes[0];
+    for (int l = 1; l < 4; l++) m = lanes[l] > m ? lanes[l] : m;
+    return m;
+}
+#endif
+
+double ck_mt_normals(uint32_t *mt, int *pos, double *out, size_t count) {
+#if defined(__x86_64__) || defined(__i386__)
+    if (ck_cpu_has_avx2_fma()) return normals_avx2(mt, pos, out, count);
+#endif
     normals_portable(mt, pos, out, count);
+    return out != NULL ? max_abs_portable(out, count) : 0.0;
+}
+
+double ck_mt_normals_portable(uint32_t *mt, int *pos, double *out, size_t count) {
+    normals_portable(mt, pos, out, count);
+    return out != NULL ? max_abs_portable(out, count) : 0.0;
 }

@@ -68,14 +68,36 @@ final class EidolonBlur {
     func blur(sigma: Double, columns wanted: Range<Int>, into out: FFTBuffer) -> (mean: Double, variance: Double) {
         let kernel = EidolonBlur.kernelSpectrum(sigma: sigma)
         precondition(validRows >= kernel.rows, "transform kept fewer spectrum rows than σ \(sigma) needs")
-        precondition(wanted.lowerBound >= 0 && wanted.upperBound <= EidolonBlur.side && out.count >= EidolonBlur.length)
         let rows = kernel.rows
         let p = product.pointer
         let total = ck_eidolon_product(spectrum.pointer, kernel.buffer.pointer, p, Int32(rows))
         let mean = p[0]
         let variance = total - (p[0] * p[0] + p[1] * p[1])
+        inverse(p, rows: rows, columns: wanted, into: out)
+        return (mean, variance)
+    }
+
+    /// factor · (spectrum of the last transformed plane × the σ kernel spectrum), rows q < `rows(sigma:)`, written to
+    /// `out` in the row layout (rows `rowStride` complex values apart); the mean and the population variance of the
+    /// unscaled blurred plane (as `blur`).
+    func product(sigma: Double, factor: Double, into out: UnsafeMutablePointer<Double>)
+        -> (mean: Double, variance: Double) {
+        let kernel = EidolonBlur.kernelSpectrum(sigma: sigma)
+        precondition(validRows >= kernel.rows, "transform kept fewer spectrum rows than σ \(sigma) needs")
+        let total = ck_eidolon_product_scaled(spectrum.pointer, kernel.buffer.pointer, out, Int32(kernel.rows), factor)
+        // Unscaled DC term: the scaled one divided back would not be exact; recompute it from the inputs.
+        let s = spectrum.pointer, k = kernel.buffer.pointer
+        let dcRe = s[0] * k[0] - s[1] * k[1], dcIm = s[0] * k[1] + s[1] * k[0]
+        return (dcRe, total - (dcRe * dcRe + dcIm * dcIm))
+    }
+
+    /// The inverse of a spectrum `p` in the row layout with `rows` rows (the rest zero), written **transposed** for
+    /// the plane columns in `wanted` (as `blur`). `p` is overwritten (the row transforms run in place).
+    func inverse(_ p: UnsafeMutablePointer<Double>, rows: Int, columns wanted: Range<Int>, into out: FFTBuffer) {
+        precondition(rows > 0 && rows <= EidolonBlur.spectrumRows)
+        precondition(wanted.lowerBound >= 0 && wanted.upperBound <= EidolonBlur.side && out.count >= EidolonBlur.length)
         let plans = EidolonBlur.plans
-        p.withMemoryRebound(to: fftw_complex.self, capacity: product.count / 2) { s in
+        p.withMemoryRebound(to: fftw_complex.self, capacity: rows * EidolonBlur.rowStride) { s in
             for q in 0..<rows {
                 let row = s + q * EidolonBlur.rowStride
                 fftw_execute_dft(plans.rowBackward, row, row)
@@ -90,7 +112,39 @@ final class EidolonBlur {
         ) { input in
             fftw_execute_dft_c2r(plan, input, out.pointer + EidolonBlur.side * first)
         }
-        return (mean, variance)
+    }
+
+    /// The DoG level D_k = S_k − S_{k+1} (D_11 = S_11) of the last transformed plane (all 257 rows kept), from one
+    /// product with the difference of the two kernel spectra (specs/eidolon.md §4; the same numbers as the
+    /// difference of the two blurs up to rounding, ~1e-13 on 8-bit planes), written transposed for `columns`.
+    func dogLevel(_ k: Int, columns wanted: Range<Int>, into out: FFTBuffer) {
+        precondition(validRows == EidolonBlur.spectrumRows, "the scale space needs the whole spectrum")
+        let kernel = EidolonBlur.differenceSpectrum(level: k)
+        ck_eidolon_product(spectrum.pointer, kernel.buffer.pointer, product.pointer, Int32(kernel.rows))
+        inverse(product.pointer, rows: kernel.rows, columns: wanted, into: out)
+    }
+
+    private static let differences = Mutex<[Int: KernelSpectrum]>([:])
+
+    /// K̂_k − K̂_{k+1} (K̂_11 for the last level) in the kernel layout, max(rows(σ_k), rows(σ_{k+1})) rows.
+    static func differenceSpectrum(level k: Int) -> KernelSpectrum {
+        if let cached = differences.withLock({ $0[k] }) { return cached }
+        let sigmas = EidolonScaleSpace.sigmas
+        let own = kernelSpectrum(sigma: sigmas[k])
+        // Row counts need not shrink with σ: σ = 32 keeps 70 rows (its taps are cut at the wrap, |u| = 256).
+        let next = k + 1 < sigmas.count ? kernelSpectrum(sigma: sigmas[k + 1]) : nil
+        let rows = max(own.rows, next?.rows ?? 0)
+        let buffer = FFTBuffer(count: 2 * rows * rowStride)  // zero-initialised
+        buffer.pointer.update(from: own.buffer.pointer, count: 2 * own.rows * rowStride)
+        if let next {
+            for i in 0..<(2 * next.rows * rowStride) { buffer.pointer[i] -= next.buffer.pointer[i] }
+        }
+        let made = KernelSpectrum(rows: rows, buffer: buffer)
+        return differences.withLock { cache in
+            if let existing = cache[k] { return existing }
+            cache[k] = made
+            return made
+        }
     }
 
     /// Spectrum rows a blur with σ needs (see the type's notes).

@@ -14,6 +14,13 @@ import Darwin
 /// coherence 1 the incoherent planes are never drawn (they come after everything that matters), with coherence 0
 /// the coherent planes only advance the generator. Both shortcuts give the same bytes as computing everything
 /// (`computeEverything` forces the full work, for tests).
+///
+/// The field work is done in the frequency domain (linear, so the same numbers up to rounding, ~1e-16 relative):
+/// each coherent component Q_k = (B_k − m_k/s_k)·σ_k/64 is kept as its spectrum (σ_k/64)·K̂_k·R̂_k (rows q < rows(σ_k))
+/// plus its constant −(σ_k/64)·m_k/s_k; the coherent field C_k = Σ_{j≥k} Q_j is the suffix sum of those spectra and
+/// constants, and at coherence strictly between 0 and 1 the blend (1 − c)·I_k + c·C_k is formed in the spectrum too,
+/// so each level needs one inverse transform per axis. Mean and variance of every blurred plane come from its
+/// spectrum (DC term and Parseval).
 final class EidolonFields {
     static let centre = 256
     static let centreCount = centre * centre
@@ -22,12 +29,18 @@ final class EidolonFields {
     private let noise = FFTBuffer(count: EidolonBlur.length)
     private let transposed = FFTBuffer(count: EidolonBlur.length)
     private let blurred = FFTBuffer(count: EidolonBlur.length)
-    /// Coherent component planes Q^x_k, Q^y_k (centre), then the running coherent fields C^x, C^y.
-    private let coherentPlanes: [UnsafeMutablePointer<Double>]
-    private let runningX: UnsafeMutablePointer<Double>
-    private let runningY: UnsafeMutablePointer<Double>
-    private let incoherentX: UnsafeMutablePointer<Double>
-    private let incoherentY: UnsafeMutablePointer<Double>
+    /// Spectra (row layout) of the coherent components, then suffix sums: x levels 0…11, y levels 0…11; each with
+    /// the rows of its suffix sum (`coherentRows`), rows beyond the component's own kernel zero.
+    private let coherentSpectra: [FFTBuffer]
+    private let coherentRows: [Int]
+    /// Constant parts of the coherent components, then their suffix sums (same order).
+    private var coherentShifts = [Double](repeating: 0, count: 2 * EidolonScaleSpace.levelCount)
+    /// Spectra of the current level's incoherent planes (x, y; all 257 rows available for the blend).
+    private let incoherentSpectra = [
+        FFTBuffer(count: 2 * EidolonBlur.spectrumRows * EidolonBlur.rowStride),
+        FFTBuffer(count: 2 * EidolonBlur.spectrumRows * EidolonBlur.rowStride),
+    ]
+    private var incoherentShifts = [0.0, 0.0]
     /// The blended fields of the current level (row and column displacements, before × reach), transposed.
     let fieldX: UnsafeMutablePointer<Double>
     let fieldY: UnsafeMutablePointer<Double>
@@ -47,18 +60,18 @@ final class EidolonFields {
             p.initialize(repeating: 0, count: EidolonFields.centreCount)
             return p
         }
-        coherentPlanes = (0..<(2 * EidolonScaleSpace.levelCount)).map { _ in plane() }
-        runningX = plane()
-        runningY = plane()
-        incoherentX = plane()
-        incoherentY = plane()
+        // Rows of the suffix sums: the largest row count of the levels summed (row counts need not shrink with σ).
+        var rows = EidolonScaleSpace.sigmas.map { EidolonBlur.rows(sigma: $0) }
+        for k in stride(from: rows.count - 2, through: 0, by: -1) { rows[k] = max(rows[k], rows[k + 1]) }
+        coherentRows = rows + rows
+        coherentSpectra = coherentRows.map { FFTBuffer(count: 2 * $0 * EidolonBlur.rowStride) }
         fieldX = plane()
         fieldY = plane()
     }
 
     deinit {
-        for p in coherentPlanes { p.deallocate() }
-        for p in [runningX, runningY, incoherentX, incoherentY, fieldX, fieldY] { p.deallocate() }
+        fieldX.deallocate()
+        fieldY.deallocate()
     }
 
     private var needsCoherent: Bool { computeEverything || coherence != 0 }
@@ -74,11 +87,15 @@ final class EidolonFields {
         let levels = EidolonScaleSpace.levelCount
         for axis in 0..<2 {
             for k in 0..<levels {
-                let target = coherentPlanes[axis * levels + k]
+                let slot = axis * levels + k
                 if needsCoherent {
                     let sigma = EidolonScaleSpace.sigmas[k]
-                    drawBlurredPlane(random: &random, sigma: sigma, factor: sigma / EidolonScaleSpace.maxSigma,
-                                     into: target, blur: blur)
+                    let target = coherentSpectra[slot].pointer
+                    coherentShifts[slot] = drawSpectrum(random: &random, sigma: sigma,
+                                                        factor: sigma / EidolonScaleSpace.maxSigma,
+                                                        into: target, blur: blur)
+                    let own = EidolonBlur.rows(sigma: sigma), stride = 2 * EidolonBlur.rowStride
+                    (target + own * stride).update(repeating: 0, count: (coherentRows[slot] - own) * stride)
                 } else {
                     let t0 = EidolonFields.seconds()
                     random.skipStandardNormals(count: EidolonBlur.length)
@@ -87,14 +104,17 @@ final class EidolonFields {
             }
         }
         guard needsCoherent else { return }
-        // Running sums in the reference's order: T = ((0 + Q_0) + Q_1) + … + Q_11, then C_k = C_{k−1} − Q_{k−1}.
-        for (axis, running) in [runningX, runningY].enumerated() {
-            running.update(repeating: 0, count: EidolonFields.centreCount)
-            for k in 0..<levels {
-                let q = coherentPlanes[axis * levels + k]
-                for i in 0..<EidolonFields.centreCount { running[i] += q[i] }
+        // Suffix sums: spectrum and constant of C_k = Σ_{j ≥ k} Q_j (rows(σ_j) shrink with j).
+        let t0 = EidolonFields.seconds()
+        for axis in 0..<2 {
+            for k in stride(from: levels - 2, through: 0, by: -1) {
+                let slot = axis * levels + k
+                ck_eidolon_add_rows(coherentSpectra[slot].pointer, coherentSpectra[slot + 1].pointer,
+                                    Int32(coherentRows[slot + 1]))
+                coherentShifts[slot] += coherentShifts[slot + 1]
             }
         }
+        blurSeconds += EidolonFields.seconds() - t0
     }
 
     /// Computes `fieldX`/`fieldY` of the next level (0, 1, …, 11 in turn), drawing its incoherent planes.
@@ -102,62 +122,60 @@ final class EidolonFields {
         let k = level
         level += 1
         let levels = EidolonScaleSpace.levelCount
-        if needsCoherent && k > 0 {
-            for (axis, running) in [runningX, runningY].enumerated() {
-                let q = coherentPlanes[axis * levels + k - 1]
-                for i in 0..<EidolonFields.centreCount { running[i] -= q[i] }
-            }
-        }
+        let grainRows = EidolonBlur.rows(sigma: grain)
         if needsIncoherent {
-            drawBlurredPlane(random: &random, sigma: grain, factor: nil, into: incoherentX, blur: blur)
-            drawBlurredPlane(random: &random, sigma: grain, factor: nil, into: incoherentY, blur: blur)
-        }
-        let c = coherence, oneMinus = 1.0 - coherence
-        for (field, incoherent, running) in [(fieldX, incoherentX, runningX), (fieldY, incoherentY, runningY)] {
-            if c == 1 && !computeEverything {
-                field.update(from: running, count: EidolonFields.centreCount)
-            } else if c == 0 && !computeEverything {
-                field.update(from: incoherent, count: EidolonFields.centreCount)
-            } else {
-                for i in 0..<EidolonFields.centreCount {
-                    field[i] = (oneMinus * incoherent[i]) + (c * running[i])
-                }
+            for axis in 0..<2 {
+                incoherentShifts[axis] = drawSpectrum(random: &random, sigma: grain, factor: 1,
+                                                      into: incoherentSpectra[axis].pointer, blur: blur)
             }
         }
-    }
-
-    /// One blurred random Gaussian plane (§5.1–5.2): 262144 normals, R = 127.5·Z / max|Z| clipped to ±127,
-    /// B = blur_σ(R), result (B − mean/std)·factor (the reference's m/s quirk), centre only, transposed. Mean and
-    /// variance of B come from its spectrum (numpy sums the plane; both agree to ~1e-15, far below what moves a
-    /// pixel).
-    private func drawBlurredPlane(random: inout MT19937, sigma: Double, factor: Double?,
-                                  into target: UnsafeMutablePointer<Double>, blur: EidolonBlur) {
-        let n = EidolonBlur.length
-        let z = noise.pointer
         let t0 = EidolonFields.seconds()
-        random.fillStandardNormalsFast(UnsafeMutableBufferPointer(start: z, count: n))
-        let t1 = EidolonFields.seconds()
-        drawSeconds += t1 - t0
-        var maxAbs = 0.0
-        for i in 0..<n { maxAbs = max(maxAbs, abs(z[i])) }
-        ck_eidolon_scale_transpose(z, transposed.pointer, maxAbs)
-        let centre = EidolonFields.centre, offset = EidolonFields.offset, side = EidolonBlur.side
-        blur.transform(transposed: transposed, rows: EidolonBlur.rows(sigma: sigma))
-        let moments = blur.blur(sigma: sigma, columns: offset..<(offset + centre), into: blurred)
-        blurSeconds += EidolonFields.seconds() - t1
-        let b = blurred.pointer
-        let std = moments.variance.squareRoot()
-        let mean = moments.mean
-        let shift = mean / std
-        for cj in 0..<centre {
-            let column = b + (cj + offset) * side + offset
-            let out = target + cj * centre
-            if let factor {
-                for ci in 0..<centre { out[ci] = (column[ci] - shift) * factor }
+        let c = coherence, oneMinus = 1.0 - coherence
+        for (axis, field) in [fieldX, fieldY].enumerated() {
+            let slot = axis * levels + k
+            let spectrum: UnsafeMutablePointer<Double>, rows: Int, shift: Double
+            if c == 1 && !computeEverything {
+                // The suffix spectrum is used once (this level): the inverse may overwrite it.
+                (spectrum, rows, shift) = (coherentSpectra[slot].pointer, coherentRows[slot], coherentShifts[slot])
+            } else if c == 0 && !computeEverything {
+                (spectrum, rows, shift) = (incoherentSpectra[axis].pointer, grainRows, incoherentShifts[axis])
             } else {
+                spectrum = incoherentSpectra[axis].pointer
+                rows = max(grainRows, coherentRows[slot])
+                ck_eidolon_blend_rows(spectrum, oneMinus, spectrum, Int32(grainRows), c,
+                                      coherentSpectra[slot].pointer, Int32(coherentRows[slot]))
+                shift = (oneMinus * incoherentShifts[axis]) + (c * coherentShifts[slot])
+            }
+            let centre = EidolonFields.centre, offset = EidolonFields.offset, side = EidolonBlur.side
+            blur.inverse(spectrum, rows: rows, columns: offset..<(offset + centre), into: blurred)
+            let b = blurred.pointer
+            for cj in 0..<centre {
+                let column = b + (cj + offset) * side + offset
+                let out = field + cj * centre
                 for ci in 0..<centre { out[ci] = column[ci] - shift }
             }
         }
+        blurSeconds += EidolonFields.seconds() - t0
+    }
+
+    /// One random Gaussian plane (§5.1–5.2) to the spectrum of its blurred plane: 262144 normals,
+    /// R = 127.5·Z / max|Z| clipped to ±127, `into` = factor·(R̂·K̂_σ) in the row layout (rows q < rows(σ)).
+    /// Returns the constant the reference subtracts, times the factor: factor·mean(B)/std(B) (the m/s quirk), with
+    /// mean and variance of B = blur_σ(R) from the spectrum (numpy sums the plane; both agree to ~1e-15, far below
+    /// what moves a pixel).
+    private func drawSpectrum(random: inout MT19937, sigma: Double, factor: Double,
+                              into out: UnsafeMutablePointer<Double>, blur: EidolonBlur) -> Double {
+        let n = EidolonBlur.length
+        let z = noise.pointer
+        let t0 = EidolonFields.seconds()
+        let maxAbs = random.fillStandardNormalsFast(UnsafeMutableBufferPointer(start: z, count: n))
+        let t1 = EidolonFields.seconds()
+        drawSeconds += t1 - t0
+        ck_eidolon_scale_transpose(z, transposed.pointer, maxAbs)
+        blur.transform(transposed: transposed, rows: EidolonBlur.rows(sigma: sigma))
+        let moments = blur.product(sigma: sigma, factor: factor, into: out)
+        blurSeconds += EidolonFields.seconds() - t1
+        return factor * (moments.mean / moments.variance.squareRoot())
     }
 
     /// A centre plane back in row-major order (tests).

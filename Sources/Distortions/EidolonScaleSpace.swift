@@ -1,7 +1,8 @@
 import CKernels
 
 /// The difference-of-Gaussian scale space of the fat fiducial plane (specs/eidolon.md §4): S_k = blur_{σ_k}(fat) for
-/// the 12 scale levels, D_k = S_k − S_{k+1} (k < 11) and D_11 = S_11, each a full 512 × 512 plane of doubles.
+/// the 12 scale levels, D_k = S_k − S_{k+1} (k < 11) and D_11 = S_11, each a full 512 × 512 plane of doubles, each
+/// from one inverse transform of the picture's spectrum times K̂_k − K̂_{k+1}.
 ///
 /// It depends only on the picture: computed once, it serves every reach, coherence and seed. The buffers are
 /// allocated once per worker and overwritten by each `compute`. Levels are stored **transposed** (`levels[k][j·512
@@ -30,12 +31,8 @@ final class EidolonScaleSpace {
         precondition(fat.count == EidolonBlur.length)
         fat.withUnsafeBufferPointer { ck_eidolon_bytes_transpose($0.baseAddress!, input.pointer) }
         blur.transform(transposed: input)
-        for (k, sigma) in EidolonScaleSpace.sigmas.enumerated() {
-            blur.blur(sigma: sigma, columns: 0..<EidolonBlur.side, into: levels[k])
-        }
-        for k in 0..<(EidolonScaleSpace.levelCount - 1) {
-            let a = levels[k].pointer, b = levels[k + 1].pointer
-            for i in 0..<EidolonBlur.length { a[i] -= b[i] }
+        for k in 0..<EidolonScaleSpace.levelCount {
+            blur.dogLevel(k, columns: 0..<EidolonBlur.side, into: levels[k])
         }
     }
 

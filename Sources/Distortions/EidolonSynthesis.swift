@@ -1,3 +1,5 @@
+import CKernels
+
 /// Warping and synthesis (specs/eidolon.md §6–§7) on the centre 256 × 256 of the 512 × 512 plane.
 ///
 /// Level by level, each centre pixel (i, j) reads D_k at row trunc(clamp(Fx·reach + i, 0, 511)) and column
@@ -20,23 +22,10 @@ final class EidolonSynthesis {
         sum.update(repeating: 0, count: EidolonFields.centreCount)
     }
 
-    /// E += D_k warped by the fields × reach (all transposed).
+    /// E += D_k warped by the fields × reach (all transposed; CKernels, AVX2 gathers where available).
     func accumulate(level: UnsafePointer<Double>, fieldX: UnsafePointer<Double>, fieldY: UnsafePointer<Double>,
                     reach: Double) {
-        let centre = EidolonFields.centre, offset = EidolonFields.offset, side = EidolonBlur.side
-        let top = Double(side - 1)
-        for cj in 0..<centre {
-            let j = Double(cj + offset)
-            let base = cj * centre
-            for ci in 0..<centre {
-                let i = Double(ci + offset)
-                let x = fieldX[base + ci] * reach + i
-                let y = fieldY[base + ci] * reach + j
-                let r = Int(x < 0 ? 0 : (x > top ? top : x))
-                let q = Int(y < 0 ? 0 : (y > top ? top : y))
-                sum[base + ci] += level[q * side + r]
-            }
-        }
+        ck_eidolon_warp_accumulate(level, fieldX, fieldY, reach, sum)
     }
 
     /// E += D_k unwarped (reach 0: every displacement × 0 + index is the index itself).

@@ -139,20 +139,21 @@ public struct MT19937: Sendable {
     /// so a value may differ from numpy's in the last bit (relative ≤ 4.5e-16; specs/eidolon.md §8 shows such
     /// differences move no output pixel). Identical on the portable and the AVX2 path.
     /// `portable: true` forces the portable C path (tests: both paths must agree bit for bit).
-    internal mutating func fillStandardNormalsFast(_ out: UnsafeMutableBufferPointer<Double>, portable: Bool = false) {
+    /// Returns max |value| of the values drawn (computed while drawing).
+    @discardableResult
+    internal mutating func fillStandardNormalsFast(_ out: UnsafeMutableBufferPointer<Double>,
+                                                   portable: Bool = false) -> Double {
         guard cachedGaussian == nil, out.count % 2 == 0, let base = out.baseAddress else {
             fillStandardNormals(out)
-            return
+            return out.reduce(0.0) { Swift.max($0, abs($1)) }
         }
         var pos = Int32(position)
-        state.withUnsafeMutableBufferPointer { mt in
-            if portable {
-                ck_mt_normals_portable(mt.baseAddress!, &pos, base, out.count)
-            } else {
-                ck_mt_normals(mt.baseAddress!, &pos, base, out.count)
-            }
+        let largest = state.withUnsafeMutableBufferPointer { mt in
+            portable ? ck_mt_normals_portable(mt.baseAddress!, &pos, base, out.count)
+                     : ck_mt_normals(mt.baseAddress!, &pos, base, out.count)
         }
         position = Int(pos)
+        return largest
     }
 
     /// Advances the generator exactly as `fillStandardNormals` of `count` values would, without computing them

@@ -117,10 +117,11 @@ int ck_serial_active(void);
 /// numpy legacy `standard_normal` values in bulk from an MT19937 state (`mt`: 624 words, `*pos`: read position
 /// 0…624, updated). `count` must be even and no cached Gaussian may be pending (the caller handles those cases).
 /// The stream is consumed bit-identically to numpy; values may differ from numpy's in the last bit (own log).
-/// `out == NULL` advances the state as the draw would, without computing the values.
-void ck_mt_normals(uint32_t *mt, int *pos, double *out, size_t count);
+/// `out == NULL` advances the state as the draw would, without computing the values. Returns max |value| (0 without
+/// `out`).
+double ck_mt_normals(uint32_t *mt, int *pos, double *out, size_t count);
 /// The portable path of `ck_mt_normals` (for tests: must give identical results).
-void ck_mt_normals_portable(uint32_t *mt, int *pos, double *out, size_t count);
+double ck_mt_normals_portable(uint32_t *mt, int *pos, double *out, size_t count);
 
 /// Row stride (complex values) of the eidolon blur's row-major spectra, twiddles and kernel spectra.
 #define CK_EIDOLON_ROW_STRIDE 520
@@ -132,6 +133,20 @@ void ck_eidolon_bytes_transpose(const unsigned char *plane, double *out);
 void ck_eidolon_twiddle_forward(const double *yT, const double *w, double *y, int rows);
 void ck_eidolon_twiddle_backward(const double *p, const double *w, double *vT, int rows, int j0, int j1);
 double ck_eidolon_product(const double *y, const double *k, double *out, int rows);
+/// Spectral field work (row layout): out = factor·(y·k) returning the unscaled product's Parseval sum; out = a·x + b·y
+/// over max(rx, ry) rows (missing rows are 0; out may be x); dst += src over `rows` rows.
+double ck_eidolon_product_scaled(const double *y, const double *k, double *out, int rows, double factor);
+void ck_eidolon_blend_rows(double *out, double a, const double *x, int rx, double b, const double *y, int ry);
+void ck_eidolon_add_rows(double *dst, const double *src, int rows);
+/// Eidolon synthesis on the centre 256 × 256 (transposed fields and sum, transposed 512 × 512 level): sum +=
+/// level at (trunc(clamp(fy·reach + j)), trunc(clamp(fx·reach + i))); the portable path for tests.
+void ck_eidolon_warp_accumulate(const double *level, const double *fx, const double *fy, double reach, double *sum);
+void ck_eidolon_warp_accumulate_portable(const double *level, const double *fx, const double *fy, double reach,
+                                         double *sum);
+/// The portable paths of the three loops above (tests: the dispatching ones must give the same bits).
+void ck_eidolon_scale_transpose_portable(const double *z, double *out, double maxAbs);
+void ck_eidolon_twiddle_forward_portable(const double *yT, const double *w, double *y, int rows);
+void ck_eidolon_twiddle_backward_portable(const double *p, const double *w, double *vT, int rows, int j0, int j1);
 // ---- transformer.c: CLIP transformer elementwise kernels (callers: Inference/Normalization.swift,
 // Models/CLIPTransformer.swift). `ck_x` dispatches; `ck_x_portable` / `ck_x_avx2` are the two paths (the
 // `_avx2` ones only when ck_cpu_has_avx2_fma() is 1), exposed for tests.
