@@ -70,11 +70,20 @@ CK_INLINE void dw3x3(const float *x, long xs, long h, long w, long c, const floa
     }
 }
 
+/// One function per activation code (a constant inside: no branch in the inner loop).
+#define DW_ACTS(F, fast) \
+    switch (act) { \
+    case CK_MAMBA_ACT_SILU: F(x, xs, h, w, c, w9, bias, CK_MAMBA_ACT_SILU, out, oy0, oy1, fast); break; \
+    case CK_MAMBA_ACT_GELU: F(x, xs, h, w, c, w9, bias, CK_MAMBA_ACT_GELU, out, oy0, oy1, fast); break; \
+    case CK_MAMBA_ACT_RELU: F(x, xs, h, w, c, w9, bias, CK_MAMBA_ACT_RELU, out, oy0, oy1, fast); break; \
+    default: F(x, xs, h, w, c, w9, bias, CK_MAMBA_ACT_NONE, out, oy0, oy1, fast); break; \
+    }
+
 static void dw3x3_portable(const float *x, long xs, long h, long w, long c, const float *w9, const float *bias,
-                           int act, float *out, long oy0, long oy1) { dw3x3(x, xs, h, w, c, w9, bias, act, out, oy0, oy1, 0); }
+                           int act, float *out, long oy0, long oy1) { DW_ACTS(dw3x3, 0) }
 #if defined(__x86_64__) || defined(__i386__)
 AVX2 static void dw3x3_avx2(const float *x, long xs, long h, long w, long c, const float *w9, const float *bias,
-                            int act, float *out, long oy0, long oy1) { dw3x3(x, xs, h, w, c, w9, bias, act, out, oy0, oy1, 1); }
+                            int act, float *out, long oy0, long oy1) { DW_ACTS(dw3x3, 1) }
 #endif
 
 void ck_depthwise3x3_act(const float *x, long x_stride, long height, long width, long channels, const float *weight9,
@@ -121,11 +130,19 @@ CK_INLINE void causal_conv1d(const float *x, long xs, long c, long taps, const f
     }
 }
 
+#define CONV1D_ACTS(fast) \
+    switch (act) { \
+    case CK_MAMBA_ACT_SILU: causal_conv1d(x, xs, c, taps, wt, bias, CK_MAMBA_ACT_SILU, out, t0, t1, fast); break; \
+    case CK_MAMBA_ACT_GELU: causal_conv1d(x, xs, c, taps, wt, bias, CK_MAMBA_ACT_GELU, out, t0, t1, fast); break; \
+    case CK_MAMBA_ACT_RELU: causal_conv1d(x, xs, c, taps, wt, bias, CK_MAMBA_ACT_RELU, out, t0, t1, fast); break; \
+    default: causal_conv1d(x, xs, c, taps, wt, bias, CK_MAMBA_ACT_NONE, out, t0, t1, fast); break; \
+    }
+
 static void causal_conv1d_portable(const float *x, long xs, long c, long taps, const float *wt, const float *bias,
-                                   int act, float *out, long t0, long t1) { causal_conv1d(x, xs, c, taps, wt, bias, act, out, t0, t1, 0); }
+                                   int act, float *out, long t0, long t1) { CONV1D_ACTS(0) }
 #if defined(__x86_64__) || defined(__i386__)
 AVX2 static void causal_conv1d_avx2(const float *x, long xs, long c, long taps, const float *wt, const float *bias,
-                                    int act, float *out, long t0, long t1) { causal_conv1d(x, xs, c, taps, wt, bias, act, out, t0, t1, 1); }
+                                    int act, float *out, long t0, long t1) { CONV1D_ACTS(1) }
 #endif
 
 void ck_causal_conv1d_act(const float *x, long x_stride, long length, long channels, long taps, const float *weight_t,
