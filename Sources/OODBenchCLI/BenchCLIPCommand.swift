@@ -15,7 +15,10 @@ struct BenchCLIPCommand: ParsableCommand {
         largest GEMM shape, the image tower (images/s; the rate inside its GEMMs as a share of the plain sgemm), \
         the text tower on 10-token prompts (texts/s) and, when the offline mirror is found, the model-vs-human \
         zero-shot text classifier on its real prompts (80 templates x 1000 class names: a sample of --head-classes \
-        classes, extrapolated to all 80,000 prompts). Each figure is the median of at least 3 runs and --seconds. \
+        classes, extrapolated to all 80,000 prompts), built both ways in the same run: plain (every prompt in \
+        full) and prefix-shared (each template's common token prefix once, then only the suffixes up to EOT; the \
+        default), alternating, the median of --classifier-runs builds each. Each other figure is the median of at \
+        least 3 runs and --seconds. \
         The header states the OpenBLAS core type and the load average; a warning is printed when \
         OPENBLAS_CORETYPE forces (or OpenBLAS's detection picks) pre-AVX-512 kernels on an AVX-512 CPU. \
         With --python, open_clip's towers (random weights, same batches, same thread count) are timed in a child \
@@ -25,6 +28,7 @@ struct BenchCLIPCommand: ParsableCommand {
           oodbench bench clip
           oodbench bench clip --threads 2 --python /tmp/venv-torch/bin/python
           oodbench bench clip --batch 64 --head-classes 1000 --json
+          oodbench bench clip --head-classes 100 --classifier-runs 3 --seconds 0
         """
     )
 
