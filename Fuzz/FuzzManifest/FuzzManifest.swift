@@ -9,10 +9,12 @@ import FuzzSupport
 public func fuzzOneInput(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
     let data = fuzzInput(start, count)
     // The group must match its file name: name the input after its own "group" field when it has one, so the
-    // mutations of a valid seed get past that check.
+    // mutations of a valid seed get past that check. Printable ASCII only: errors escape control characters
+    // (DEL → \u{7F}), so another name would not appear verbatim in the refusal and a correct refusal would trap.
     var name = "fuzz"
     if let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-       let group = object["group"] as? String, !group.isEmpty, !group.contains("/"), group.utf8.count < 200 {
+       let group = object["group"] as? String, !group.isEmpty, !group.contains("/"), group.utf8.count < 200,
+       group.unicodeScalars.allSatisfy({ (0x21...0x7E).contains($0.value) }) {
         name = group
     }
     do {

@@ -46,6 +46,44 @@ final class FuzzRegressionTests: XCTestCase {
         }
     }
 
+    /// Legacy checkpoints whose pickle builds tuples of shared tuples (DUP, TUPLE2, repeated): the cycle check
+    /// unfolded the shared storage into a tree that doubles per step (20 s of CPU for 626 bytes, found by
+    /// FuzzLegacyTorch on a 16-core machine). Each must now finish at once, loaded or refused in one line.
+    func testLegacyTorchSharedTupleFindingsFinishQuickly() throws {
+        let inputs = try files("FuzzLegacyTorch")
+        XCTAssertEqual(inputs.count, 3)
+        for url in inputs {
+            let name = url.lastPathComponent
+            let started = Date()
+            do {
+                let checkpoint = try LegacyTorchCheckpoint(data: try Data(contentsOf: url), file: name)
+                for tensor in checkpoint.names { _ = try checkpoint.tensor(tensor) }
+            } catch {
+                assertOneLine(error, names: name, name)
+            }
+            XCTAssertLessThan(Date().timeIntervalSince(started), 2, name)
+        }
+    }
+
+    /// The same shape built directly: a list holding a tuple nested 60 deep whose two halves share one storage
+    /// (2^60 leaves if unfolded) loads at once, and a list inside such a tuple that holds the list is still a cycle.
+    func testSharedTupleStorageIsLookedThroughOnce() throws {
+        var acyclic: [UInt8] = [0x80, 2, 0x5D, 0x4E]                       // PROTO 2, EMPTY_LIST, NONE
+        for _ in 0..<60 { acyclic += [0x32, 0x86] }                          // DUP, TUPLE2
+        acyclic += [0x61, 0x2E]                                              // APPEND, STOP
+        let started = Date()
+        let value = try load(acyclic)
+        XCTAssertEqual(value.elements?.count, 1)
+        XCTAssertLessThan(Date().timeIntervalSince(started), 2)
+
+        var cyclic: [UInt8] = [0x80, 2, 0x5D, 0x71, 0, 0x68, 0]             // EMPTY_LIST, BINPUT 0, BINGET 0
+        for _ in 0..<60 { cyclic += [0x32, 0x86] }                           // the list, doubled into shared tuples
+        cyclic += [0x61, 0x2E]                                               // appended to itself, STOP
+        XCTAssertThrowsError(try load(cyclic)) { error in
+            XCTAssertTrue("\(error)".contains("reference cycle"), "\(error)")
+        }
+    }
+
     func load(_ bytes: [UInt8], _ unpickler: Unpickler = Unpickler(file: "c.pkl")) throws -> PickleValue {
         try bytes.withUnsafeBytes { try unpickler.load($0).value }
     }
