@@ -20,6 +20,9 @@ public enum MambaCLIPBenchmark {
         public let coresBusy: Double
         public var imagesPerSecond: Double { 1 / secondsPerImage }
         public var multiplyAddsPerSecond: Double { Double(multiplyAddsPerImage) / secondsPerImage }
+        /// Multiply-adds per second of process CPU time (mean over the runs): a figure less sensitive to other
+        /// processes on the cores than the wall-clock rate.
+        public var multiplyAddsPerCPUSecond: Double { coresBusy > 0 ? multiplyAddsPerSecond / coresBusy : 0 }
     }
 
     /// A tower to time: a closure running `batch` images of 224 px.
@@ -76,8 +79,8 @@ public enum MambaCLIPBenchmark {
         return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 
-    /// Times ViT-B/32, VMamba-S and SiMBA-L (or the subset named in `only`): one warm-up batch, then batches until
-    /// at least `seconds` and 3 runs; the median batch time per image. `progress` receives one line per step.
+    /// Times ViT-B/32, VMamba-S and SiMBA-L (or the subset named in `only`): one warm-up batch each, then one batch
+    /// of each in turn until every tower has at least `seconds` and 3 runs; the median batch time per image. `progress` receives one line per step.
     public static func run(seconds: Double, batch: Int, seed: UInt64 = 0, only: Set<String>? = nil,
                            progress: (String) -> Void) throws -> [Row] {
         var pixels = [Float](repeating: 0, count: batch * 3 * 224 * 224)
@@ -94,25 +97,35 @@ public enum MambaCLIPBenchmark {
             ("vmamba-t220", { try mamba("VMamba-T220", .vmamba(.t220), seed: seed) }),
             ("vmamba-b", { try mamba("VMamba-B", .vmamba(.base), seed: seed) }),
         ]
+        var subjects: [Subject] = []
         for (key, make) in makers where only?.contains(key) ?? ["vit-b32", "vmamba-s", "simba-l"].contains(key) {
             progress("building \(key) with seeded random weights")
             let subject = try make()
             subject.run(pixels, batch)          // warm-up
-            var times: [Double] = []
-            var wall = 0.0
-            let scan0 = SelectiveScan.cpuSeconds, cpu0 = processCPUSeconds()
-            while times.count < 3 || wall < seconds {
+            subjects.append(subject)
+        }
+        // Round-robin: one batch of each tower in turn, so that every tower sees the same share of any load
+        // that comes and goes on the machine during the run.
+        var times = [[Double]](repeating: [], count: subjects.count)
+        var wall = [Double](repeating: 0, count: subjects.count), cpu = wall, scanCPU = wall
+        repeat {
+            for (k, subject) in subjects.enumerated() {
+                let scan0 = SelectiveScan.cpuSeconds, cpu0 = processCPUSeconds()
                 let t0 = DispatchTime.now().uptimeNanoseconds
                 subject.run(pixels, batch)
                 let dt = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
-                wall += dt
-                times.append(dt / Double(batch))
+                cpu[k] += processCPUSeconds() - cpu0
+                scanCPU[k] += SelectiveScan.cpuSeconds - scan0
+                wall[k] += dt
+                times[k].append(dt / Double(batch))
             }
-            let scanCPU = SelectiveScan.cpuSeconds - scan0, cpu = processCPUSeconds() - cpu0
-            times.sort()
+        } while times.contains(where: { $0.count < 3 }) || wall.contains(where: { $0 < seconds })
+        for (k, subject) in subjects.enumerated() {
+            let sorted = times[k].sorted()
             let row = Row(name: subject.name, parameters: subject.parameters, multiplyAddsPerImage: subject.macs,
-                          scanMultiplyAddsPerImage: subject.scanMacs, secondsPerImage: times[times.count / 2],
-                          runs: times.count, scanShare: cpu > 0 ? scanCPU / cpu : 0, coresBusy: wall > 0 ? cpu / wall : 0)
+                          scanMultiplyAddsPerImage: subject.scanMacs, secondsPerImage: sorted[sorted.count / 2],
+                          runs: sorted.count, scanShare: cpu[k] > 0 ? scanCPU[k] / cpu[k] : 0,
+                          coresBusy: wall[k] > 0 ? cpu[k] / wall[k] : 0)
             progress(String(format: "%@: %.2f images/s", row.name, row.imagesPerSecond))
             rows.append(row)
         }
