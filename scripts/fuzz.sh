@@ -15,6 +15,9 @@
 # from Tests/Fixtures and datasets-manifest/, and from the few small files in Fuzz/seeds/ (make_seeds.py).
 # The growing corpus lives in .build-fuzz/corpus/<target>/, findings in .build-fuzz/findings/<target>/, the libFuzzer
 # log in .build-fuzz/logs/; every run appends its figures to .build-fuzz/fuzz-history.tsv (totals: --totals).
+# To fuzz on a bigger machine without Swift: copy the binaries of .build-fuzz/release (with the Swift runtime
+# libraries on LD_LIBRARY_PATH), this repository's scripts/, Fuzz/, Tests/Fixtures/ and datasets-manifest/, and run
+# with --no-build, OODBENCH_FUZZ_BIN=<binaries>, OODBENCH_FUZZ_SCRATCH=<corpus and logs>, OODBENCH_MIRROR=<seeds>.
 # Exit status: 0 when no target found anything, 1 when one did, 2 when the build failed.
 set -u -o pipefail
 
@@ -42,7 +45,7 @@ while [ $# -gt 0 ]; do
 done
 case "$SECONDS_EACH$JOBS" in *[!0-9]*) echo "fuzz.sh: --seconds and --jobs take whole numbers" >&2; exit 64 ;; esac
 
-SCRATCH="$ROOT/.build-fuzz"
+SCRATCH="${OODBENCH_FUZZ_SCRATCH:-$ROOT/.build-fuzz}"   # overridable, e.g. on a machine without the build
 HISTORY="$SCRATCH/fuzz-history.tsv"
 
 if [ "$TOTALS" = 1 ]; then
@@ -59,7 +62,7 @@ for t in "${TARGETS[@]}"; do
     case " ${ALL[*]} " in *" $t "*) ;; *) echo "fuzz.sh: unknown target '$t' (known: ${ALL[*]})" >&2; exit 64 ;; esac
 done
 
-BIN="$SCRATCH/release"
+BIN="${OODBENCH_FUZZ_BIN:-$SCRATCH/release}"
 if [ "$BUILD" = 1 ]; then
     mkdir -p "$SCRATCH"
     for t in "${TARGETS[@]}"; do
