@@ -85,36 +85,9 @@
                 memset(vT + 2 * ((size_t)j * HALF + rows), 0, sizeof(double) * 2 * (size_t)(HALF - rows));             \
     }
 
-// out = y · k over `rows` rows of 512 complex values; returns Σ weight_q·|out|² with weight 1 for rows 0 and 256,
-// 2 otherwise (the rows 257…511 mirror rows 255…1).
-#define DEFINE_PRODUCT(NAME, ATTR)                                                                                     \
-    ATTR static double NAME(const double *restrict y, const double *restrict k, double *restrict out, int rows) {      \
-        double total = 0.0;                                                                                            \
-        for (int q = 0; q < rows; q++) {                                                                               \
-            const double *yq = y + 2 * ((size_t)q * ROW_STRIDE), *kq = k + 2 * ((size_t)q * ROW_STRIDE);               \
-            double *oq = out + 2 * ((size_t)q * ROW_STRIDE);                                                           \
-            double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;                                                             \
-            for (int p = 0; p < SIDE; p += 2) {                                                                        \
-                double a = yq[2 * p], b = yq[2 * p + 1], c = kq[2 * p], d = kq[2 * p + 1];                             \
-                double re = a * c - b * d, im = a * d + b * c;                                                         \
-                oq[2 * p] = re;                                                                                        \
-                oq[2 * p + 1] = im;                                                                                    \
-                s0 += re * re;                                                                                         \
-                s1 += im * im;                                                                                         \
-                double a2 = yq[2 * p + 2], b2 = yq[2 * p + 3], c2 = kq[2 * p + 2], d2 = kq[2 * p + 3];                 \
-                double re2 = a2 * c2 - b2 * d2, im2 = a2 * d2 + b2 * c2;                                               \
-                oq[2 * p + 2] = re2;                                                                                   \
-                oq[2 * p + 3] = im2;                                                                                   \
-                s2 += re2 * re2;                                                                                       \
-                s3 += im2 * im2;                                                                                       \
-            }                                                                                                          \
-            double row = (s0 + s1) + (s2 + s3);                                                                        \
-            total += (q == 0 || q == HALF - 1) ? row : 2.0 * row;                                                      \
-        }                                                                                                              \
-        return total;                                                                                                  \
-    }
-
-// out = factor · (y · k) over `rows` rows; returns the Parseval sum of the unscaled products (as DEFINE_PRODUCT).
+// out = factor · (y · k) over `rows` rows of 512 complex values; returns Σ weight_q·|y · k|² (the unscaled
+// products) with weight 1 for rows 0 and 256, 2 otherwise (the rows 257…511 mirror rows 255…1). Factor 1 gives
+// the plain product bit for bit (1·x is exact).
 #define DEFINE_PRODUCT_SCALED(NAME, ATTR)                                                                              \
     ATTR static double NAME(const double *restrict y, const double *restrict k, double *restrict out, int rows,       \
                             double factor) {                                                                           \
@@ -176,13 +149,11 @@ DEFINE_SCALE_T(scale_t_portable, )
 DEFINE_BYTES_T(bytes_t_portable, )
 DEFINE_TWIDDLE_F(twiddle_f_portable, )
 DEFINE_TWIDDLE_B(twiddle_b_portable, )
-DEFINE_PRODUCT(product_portable, )
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 #define AVX2_ATTR __attribute__((target("avx2")))
 DEFINE_BYTES_T(bytes_t_avx2, AVX2_ATTR)
-DEFINE_PRODUCT(product_avx2, AVX2_ATTR)
 DEFINE_PRODUCT_SCALED(product_scaled_avx2, AVX2_ATTR)
 DEFINE_BLEND(blend_avx2, AVX2_ATTR)
 DEFINE_ADD_ROWS(add_rows_avx2, AVX2_ATTR)
@@ -317,10 +288,7 @@ void ck_eidolon_twiddle_backward(const double *p, const double *w, double *vT, i
 }
 
 double ck_eidolon_product(const double *y, const double *k, double *out, int rows) {
-#if defined(__x86_64__) || defined(__i386__)
-    if (ck_cpu_has_avx2_fma()) return product_avx2(y, k, out, rows);
-#endif
-    return product_portable(y, k, out, rows);
+    return ck_eidolon_product_scaled(y, k, out, rows, 1.0);
 }
 
 double ck_eidolon_product_scaled(const double *y, const double *k, double *out, int rows, double factor) {
