@@ -9,14 +9,14 @@ struct BenchMambaCommand: AsyncParsableCommand {
         commandName: "mamba",
         abstract: "Images/s and multiply-add rate of the VMamba-S and SiMBA-L towers next to ViT-B/32 (224 px).",
         discussion: """
-        Builds each image tower with seeded random weights (the real architectures: VMamba-S 49,378,752
-        parameters, SiMBA-L 65,736,512; ViT-B/32 as in CLIP), warms up, then times one batch of each tower in turn
-        until each has --seconds and at least 3 runs, and prints the median time per image, the multiply-adds per image as the
-        implementation counts them (GEMMs and convolutions m·n·k including the x/dt projections, depthwise taps,
-        the scan 2·N + 1 per channel and step; exp/softplus/activations and LayerNorms are not counted), the
-        multiply-add rate relative to ViT-B/32's, the same ratio per CPU second (less sensitive to load), the
-        share of the process's CPU time spent in the selective scan and the cores kept busy (CPU / wall time). The target is a rate of at least 2/3 of ViT-B/32's for each
-        Mamba tower. Batches of at least as many images as cores run one image per core. Build in release mode;
+        Builds each image tower with seeded random weights (the real architectures: VMamba-S 49,378,752 \
+        parameters, SiMBA-L 65,736,512; ViT-B/32 as in CLIP), warms up, then times one batch of each tower in turn \
+        until each has --seconds and at least 3 runs, and prints the median time per image, the multiply-adds per image as the \
+        implementation counts them (GEMMs and convolutions m·n·k including the x/dt projections, depthwise taps, \
+        the scan 2·N + 1 per channel and step; exp/softplus/activations and LayerNorms are not counted), the \
+        multiply-add rate relative to ViT-B/32's, the same ratio per CPU second (less sensitive to load), the \
+        share of the process's CPU time spent in the selective scan and the cores kept busy (CPU / wall time). The target is a rate of at least 2/3 of ViT-B/32's for each \
+        Mamba tower. Batches of at least as many images as cores run one image per core. Build in release mode; \
         the first line gives the load average, since other processes on the cores distort the timings.
 
         Examples:
