@@ -209,15 +209,15 @@ final class FullDiskTests: XCTestCase {
         guard FileManager.default.fileExists(atPath: vocab.path) else { throw XCTSkip("mirror not found") }
         let work = try scratch()
         // The CLIP vocabulary group (1.36 MB) served from loopback; the cache is the limited folder.
-        let server = try ThrottledFileServer(files: ["bpe.gz": try Data(contentsOf: vocab),
-                                                     "LICENSE": try Data(contentsOf: Mirror.url("openai-clip/LICENSE-openai-clip.txt"))],
-                                             bytesPerSecond: 50_000_000)
+        let server = try LoopbackFileServer(files: ["bpe.gz": try Data(contentsOf: vocab),
+                                                    "LICENSE": try Data(contentsOf: Mirror.url("openai-clip/LICENSE-openai-clip.txt"))],
+                                            bytesPerSecond: 50_000_000)
         defer { server.stop() }
         var group = try JSONSerialization.jsonObject(with: Data(contentsOf: Mirror.packageRoot
             .appendingPathComponent("datasets-manifest/clip-bpe-vocab.json"))) as! [String: Any]
         group["files"] = (group["files"] as! [[String: Any]]).map { file -> [String: Any] in
             var f = file
-            f["url"] = server.url((file["path"] as! String).hasPrefix("bpe") ? "bpe.gz" : "LICENSE")
+            f["url"] = server.url((file["path"] as! String).hasPrefix("bpe") ? "bpe.gz" : "LICENSE").absoluteString
             return f
         }
         let manifest = work.appendingPathComponent("manifest"), mirror = work.appendingPathComponent("empty-mirror")

@@ -1,5 +1,6 @@
 @testable import Datasets
 import Foundation
+import TestSupport
 import XCTest
 
 /// Downloads from a loopback HTTP server (127.0.0.1 only), through a manifest written for the test.
@@ -15,7 +16,7 @@ final class DownloadTests: XCTestCase {
     override func tearDownWithError() throws { try? FileManager.default.removeItem(at: scratch) }
 
     /// A resolver whose one group `test` pins `data.bin` (served as `path`) with `payload`'s size and sha256.
-    func resolver(_ server: LoopbackServer, path: String = "data.bin", attempts: Int = 1) throws -> AssetResolver {
+    func resolver(_ server: LoopbackFileServer, path: String = "data.bin", attempts: Int = 1) throws -> AssetResolver {
         let folder = scratch.appendingPathComponent("manifest")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let json = """
@@ -34,7 +35,7 @@ final class DownloadTests: XCTestCase {
     var partial: URL { scratch.appendingPathComponent("cache/test/.data.bin.partial") }
 
     func testDownloadVerifiesAndPlacesTheFile() throws {
-        let server = try LoopbackServer(files: ["data.bin": payload])
+        let server = try LoopbackFileServer(files: ["data.bin": payload])
         defer { server.stop() }
         let resolver = try resolver(server)
         let url = try resolver.file(group: "test", path: "data.bin")
@@ -48,7 +49,7 @@ final class DownloadTests: XCTestCase {
     func testChecksumMismatchIsReportedAndNothingIsKept() throws {
         var wrong = payload
         wrong[12345] ^= 0xff
-        let server = try LoopbackServer(files: ["data.bin": wrong])
+        let server = try LoopbackFileServer(files: ["data.bin": wrong])
         defer { server.stop() }
         let resolver = try resolver(server)
         XCTAssertThrowsError(try resolver.file(group: "test", path: "data.bin")) { error in
@@ -62,7 +63,7 @@ final class DownloadTests: XCTestCase {
     }
 
     func testTruncatedDownloadFailsAndKeepsThePartialFile() throws {
-        let server = try LoopbackServer(files: ["data.bin": payload], behaviour: .truncateAlways)
+        let server = try LoopbackFileServer(files: ["data.bin": payload], behaviour: .truncateAlways)
         defer { server.stop() }
         let resolver = try resolver(server, attempts: 2)
         XCTAssertThrowsError(try resolver.file(group: "test", path: "data.bin")) { error in
@@ -79,7 +80,7 @@ final class DownloadTests: XCTestCase {
     }
 
     func testResumeAfterInterruption() throws {
-        let server = try LoopbackServer(files: ["data.bin": payload], behaviour: .truncateFirst)
+        let server = try LoopbackFileServer(files: ["data.bin": payload], behaviour: .truncateFirst)
         defer { server.stop() }
         let resolver = try resolver(server, attempts: 1)
         // First run: cut short.
@@ -94,7 +95,7 @@ final class DownloadTests: XCTestCase {
     }
 
     func testResumeFromAPartialFileLeftByAnEarlierProcess() throws {
-        let server = try LoopbackServer(files: ["data.bin": payload])
+        let server = try LoopbackFileServer(files: ["data.bin": payload])
         defer { server.stop() }
         let resolver = try resolver(server)
         try FileManager.default.createDirectory(at: partial.deletingLastPathComponent(), withIntermediateDirectories: true)
@@ -105,7 +106,7 @@ final class DownloadTests: XCTestCase {
     }
 
     func testHTTPErrorStatusIsReported() throws {
-        let server = try LoopbackServer(files: [:])
+        let server = try LoopbackFileServer(files: [:])
         defer { server.stop() }
         let resolver = try resolver(server)
         XCTAssertThrowsError(try resolver.file(group: "test", path: "data.bin")) { error in
