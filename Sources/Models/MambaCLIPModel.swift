@@ -66,6 +66,14 @@ public final class MambaCLIPModel: Sendable {
     enum Tower: Sendable {
         case vmamba(VMambaTower)
         case simba(SiMBATower)
+
+        /// The tower behind either case.
+        var network: any MambaImageTower {
+            switch self {
+            case .vmamba(let t): return t
+            case .simba(let t): return t
+            }
+        }
     }
 
     public let architecture: Architecture
@@ -206,10 +214,7 @@ public final class MambaCLIPModel: Sendable {
             out.withUnsafeMutableBufferPointer { o in
                 nonisolated(unsafe) let src = p.baseAddress!, dst = o.baseAddress!
                 let run: @Sendable (Int, Int) -> Void = { first, n in
-                    switch tower {
-                    case .vmamba(let t): t.forward(src + first * per, images: n, height: height, width: width, out: dst + first * fw)
-                    case .simba(let t): t.forward(src + first * per, images: n, height: height, width: width, out: dst + first * fw)
-                    }
+                    tower.network.forward(src + first * per, images: n, height: height, width: width, out: dst + first * fw)
                 }
                 if parallel > 0 {
                     let blasThreads = BLASInfo.threads
@@ -268,10 +273,7 @@ public final class MambaCLIPModel: Sendable {
 
     /// Multiply-adds per image at `h × w` as the implementation counts them, and the part in the scan.
     public func multiplyAdds(height: Int, width: Int) -> (total: Int, scan: Int) {
-        switch tower {
-        case .vmamba(let t): return t.multiplyAdds(height: height, width: width)
-        case .simba(let t): return t.multiplyAdds(height: height, width: width)
-        }
+        tower.network.multiplyAdds(height: height, width: width)
     }
 }
 

@@ -7,7 +7,7 @@ import Inference
 /// the upstream names below the tower prefix (`patch_embed1.conv.0.weight`, `block3.11.attn.mamba.A_log`, …);
 /// the stem's BatchNorms are folded into their convolutions at load time with the stored running statistics.
 /// Immutable after loading; `forward` may run concurrently.
-struct SiMBATower: Sendable {
+struct SiMBATower: MambaImageTower {
     /// mamba_ssm's `Mamba` token mixer (d_state 64, d_conv 4, expand 2, one forward scan, gate inside the scan).
     struct Mixer: Sendable {
         let e: Int, dInner: Int, dtRank: Int
@@ -159,23 +159,8 @@ struct SiMBATower: Sendable {
 
     var featureWidth: Int { config.embedDims[3] }
 
-    /// One image `[3, h, w]` planar → `out` `[E₃]` (with `trace`, the named intermediate activations).
-    func forward(_ image: UnsafePointer<Float>, height: Int, width: Int, out: UnsafeMutablePointer<Float>,
-                 trace: MambaTrace? = nil) {
-        forward(image, images: 1, height: height, width: width, out: out, trace: trace)
-    }
-
-    /// `images` images `[images, 3, h, w]` planar → `out` `[images, E₃]`, run together: the token-wise layers
-    /// see the rows of all the images stacked (one sgemm per layer for the group), the causal and depthwise
-    /// convolutions and the scan run per image. Activations live in a pooled `MambaWorkspace`; the layers fork
-    /// onto the cores unless called inside `runSerially`. `trace` needs `images == 1`.
-    func forward(_ image: UnsafePointer<Float>, images g: Int, height: Int, width: Int, out: UnsafeMutablePointer<Float>,
-                 trace: MambaTrace? = nil) {
-        precondition(trace == nil || g == 1, "traces are per image")
-        workspaces.with { ws in forward(image, images: g, height: height, width: width, out: out, ws: ws, trace: trace) }
-    }
-
-    private func forward(_ image: UnsafePointer<Float>, images g: Int, height: Int, width: Int,
+    /// The forward pass of `images` images over a workspace (`MambaImageTower`).
+    func forward(_ image: UnsafePointer<Float>, images g: Int, height: Int, width: Int,
                          out: UnsafeMutablePointer<Float>, ws: MambaWorkspace, trace: MambaTrace?) {
         var h = height, w = width
         var x = ws.take(g * h * w * 3)

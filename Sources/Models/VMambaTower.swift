@@ -8,7 +8,7 @@ import Inference
 /// CLIP-Mamba multiplies by `image_projection`. Weights use the upstream names below the tower prefix
 /// (`patch_embed.0.weight`, `layers.0.blocks.0.op.A_logs`, …). Immutable after loading; `forward` may run
 /// concurrently from several tasks.
-struct VMambaTower: Sendable {
+struct VMambaTower: MambaImageTower {
     struct SS2D: Sendable {
         let c: Int, dInner: Int, dState: Int, dtRank: Int, gated: Bool
         let inProj: LinearW
@@ -92,24 +92,8 @@ struct VMambaTower: Sendable {
 
     var featureWidth: Int { config.dims[3] }
 
-    /// One image `[3, h, w]` planar → `out` `[C₃]` (with `trace`, the named intermediate activations).
-    func forward(_ image: UnsafePointer<Float>, height: Int, width: Int, out: UnsafeMutablePointer<Float>,
-                 trace: MambaTrace? = nil) {
-        forward(image, images: 1, height: height, width: width, out: out, trace: trace)
-    }
-
-    /// `images` images `[images, 3, h, w]` planar → `out` `[images, C₃]`, run together: the token-wise layers
-    /// (LayerNorms, projections, MLP, convolutions as im2col + sgemm) see the rows of all the images stacked, so
-    /// each sgemm packs its weights once for the group; the depthwise conv and the scan run per image.
-    /// Activations live in a pooled `MambaWorkspace` (no allocation after the first group of a size); the layers
-    /// fork onto the cores unless called inside `runSerially`. `trace` needs `images == 1`.
-    func forward(_ image: UnsafePointer<Float>, images g: Int, height: Int, width: Int, out: UnsafeMutablePointer<Float>,
-                 trace: MambaTrace? = nil) {
-        precondition(trace == nil || g == 1, "traces are per image")
-        workspaces.with { ws in forward(image, images: g, height: height, width: width, out: out, ws: ws, trace: trace) }
-    }
-
-    private func forward(_ image: UnsafePointer<Float>, images g: Int, height: Int, width: Int,
+    /// The forward pass of `images` images over a workspace (`MambaImageTower`).
+    func forward(_ image: UnsafePointer<Float>, images g: Int, height: Int, width: Int,
                          out: UnsafeMutablePointer<Float>, ws: MambaWorkspace, trace: MambaTrace?) {
         var h = height, w = width
         let rgb = ws.take(g * h * w * 3)
