@@ -163,7 +163,7 @@ final class KillTests: XCTestCase {
         XCTAssertFalse(reference.isEmpty, "\(campaign.name): the uninterrupted run wrote nothing")
 
         // 2. Series of killed and restarted runs.
-        var random = SeededRandom(seed: Self.seed ^ UInt64(campaign.name.utf8.reduce(0) { $0 &* 31 &+ UInt64($1) }))
+        var random = SplitMix64(seed: Self.seed ^ UInt64(campaign.name.utf8.reduce(0) { $0 &* 31 &+ UInt64($1) }))
         while figures.kills < Self.killCount {
             figures.series += 1
             let dir = work.appendingPathComponent("series-\(figures.series)")

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Inference
+import TestSupport
 
 /// The C kernels behind the CLIP-Mamba towers (depthwise 3×3, LayerNorm rows, SiLU/GELU/softplus, the gate),
 /// each path (AVX2+FMA where the CPU has it, and the portable one) against a Double oracle.
@@ -8,7 +9,7 @@ final class ChannelsLastKernelTests: XCTestCase {
     private let paths: [KernelPath] = [.best, .portable]
 
     private func randoms(_ n: Int, seed: UInt64, scale: Float = 1) -> [Float] {
-        var g = SplitMix(seed: seed)
+        var g = SplitMix64(seed: seed)
         return (0..<n).map { _ in scale * g.nextFloat() }
     }
 

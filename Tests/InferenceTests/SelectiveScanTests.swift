@@ -124,7 +124,7 @@ final class SelectiveScanTests: XCTestCase {
     /// Fast kernel against its naive twin: N = 64 (SiMBA) and N = 1 (VMamba), channel counts with a partial
     /// SIMD vector and several blocks, a shuffled visiting order, with and without the gate.
     func testKernelMatchesNaiveTwin() {
-        var gen = SplitMix(seed: 7)
+        var gen = SplitMix64(seed: 7)
         func r(_ k: Int, _ s: Float = 1) -> [Float] { (0..<k).map { _ in s * gen.nextFloat() } }
         for (ch, n, l) in [(37, 64, 23), (150, 1, 40), (8, 4, 5), (3, 7, 9)] {
             let w = SelectiveScanWeights(channels: ch, dState: n, aLog: r(ch * n), d: r(ch), deltaBias: r(ch))
@@ -196,18 +196,4 @@ final class SelectiveScanTests: XCTestCase {
           }
         }
     }
-}
-
-/// A tiny deterministic generator for test data (floats in [-1, 1)).
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func nextFloat() -> Float { Float(next() >> 40) / Float(1 << 23) - 1 }
 }
