@@ -68,7 +68,7 @@ struct EmbedCommand: ParsableCommand {
         let spec = CLIPModelSpec(model)!
         let (clip, _, format) = try spec.load()
         let e = clip.embedDim
-        var entries: [String] = []
+        let entries: [String]
         if !texts.isEmpty {
             let tokenizer = try CLIPTokenizer(vocabulary: try CLIPResources.vocabulary(explicit: vocab, spec: spec),
                                               variant: format == "openai-torchscript" ? .openai : .openClip)
@@ -77,45 +77,67 @@ struct EmbedCommand: ParsableCommand {
                 if truncated { FileHandle.standardError.write(Data("note: text truncated to 77 tokens: \(text.prefix(40))…\n".utf8)) }
                 return ids
             }
-            let feats = try clip.encodeTexts(rows)
-            for (i, text) in texts.enumerated() {
-                var fields = ["\"text\": \(Self.jsonString(text))"]
-                if tokens { fields.append("\"tokens\": [" + rows[i].map(String.init).joined(separator: ", ") + "]") }
-                fields.append("\"embedding\": " + Self.jsonNumbers(Array(feats[(i * e)..<((i + 1) * e)])))
-                entries.append("    {" + fields.joined(separator: ", ") + "}")
-            }
+            entries = textEntries(rows: rows, embeddings: try clip.encodeTexts(rows), width: e)
         } else {
             let r = clip.imageSize
-            var start = 0
-            while start < images.count {
-                let end = min(start + batch, images.count)
-                var pixels: [Float] = []
-                var hashes: [String] = []
-                for path in images[start..<end] {
-                    let decoded: (image: Image8, source: ImageSourceInfo)
-                    do { decoded = try Image8.decode(contentsOf: URL(fileURLWithPath: path)) } catch {
-                        throw CLIError("\(error)")
-                    }
-                    let crop = CLIPPreprocessing.crop(decoded.image, resolution: r, nearest: CLIPPreprocessing.needsNearest(decoded.source))
-                    hashes.append(CLIPHash.sha256(Data(crop.samples)))
-                    pixels += CLIPPreprocessing.normalise(crop)
-                }
-                let feats = clip.encodeImages(pixels, count: end - start)
-                for i in 0..<(end - start) {
-                    var fields = ["\"image\": \(Self.jsonString(images[start + i]))"]
-                    if tokens { fields.append("\"pixels_sha256\": \"\(hashes[i])\"") }
-                    fields.append("\"embedding\": " + Self.jsonNumbers(Array(feats[(i * e)..<((i + 1) * e)])))
-                    entries.append("    {" + fields.joined(separator: ", ") + "}")
-                }
-                start = end
+            entries = try imageEntries(key: "embedding", width: e) { decoded in
+                let crop = CLIPPreprocessing.crop(decoded.image, resolution: r, nearest: CLIPPreprocessing.needsNearest(decoded.source))
+                return (crop, CLIPPreprocessing.normalise(crop))
+            } encode: { pixels, count in
+                clip.encodeImages(pixels, count: count)
             }
         }
+        printDocument(header: [("model", Self.jsonString(model)), ("format", Self.jsonString(format)),
+                               ("architecture", Self.jsonString(clip.config.source)),
+                               ("activation", Self.jsonString(clip.config.activation.rawValue)), ("embed_dim", "\(e)")],
+                      entries: entries)
+    }
+
+    /// One JSON object per text: the text, its token ids with --tokens, and its row of `embeddings`.
+    func textEntries(rows: [[Int32]], embeddings: [Float], width: Int) -> [String] {
+        texts.enumerated().map { i, text in
+            var fields = ["\"text\": \(Self.jsonString(text))"]
+            if tokens { fields.append("\"tokens\": [" + rows[i].map(String.init).joined(separator: ", ") + "]") }
+            fields.append("\"embedding\": " + Self.jsonNumbers(Array(embeddings[(i * width)..<((i + 1) * width)])))
+            return "    {" + fields.joined(separator: ", ") + "}"
+        }
+    }
+
+    /// One JSON object per image, `batch` images per `encode` call: the path, the sha256 of the 8-bit crop with
+    /// --tokens, and the image's row (`width` values) of the encoder's output under `key`.
+    func imageEntries(key: String, width: Int,
+                      preprocess: ((image: Image8, source: ImageSourceInfo)) throws -> (crop: Image8, pixels: [Float]),
+                      encode: ([Float], Int) throws -> [Float]) throws -> [String] {
+        var entries: [String] = []
+        var start = 0
+        while start < images.count {
+            let end = min(start + batch, images.count)
+            var pixels: [Float] = []
+            var hashes: [String] = []
+            for path in images[start..<end] {
+                let decoded: (image: Image8, source: ImageSourceInfo)
+                do { decoded = try Image8.decode(contentsOf: URL(fileURLWithPath: path)) } catch { throw CLIError("\(error)") }
+                let prepared = try preprocess(decoded)
+                hashes.append(CLIPHash.sha256(Data(prepared.crop.samples)))
+                pixels += prepared.pixels
+            }
+            let out = try encode(pixels, end - start)
+            for i in 0..<(end - start) {
+                var fields = ["\"image\": \(Self.jsonString(images[start + i]))"]
+                if tokens { fields.append("\"pixels_sha256\": \"\(hashes[i])\"") }
+                fields.append("\"\(key)\": " + Self.jsonNumbers(Array(out[(i * width)..<((i + 1) * width)])))
+                entries.append("    {" + fields.joined(separator: ", ") + "}")
+            }
+            start = end
+        }
+        return entries
+    }
+
+    /// The output document: the header's key–value pairs (values already JSON), then the entries under "images" or
+    /// "texts".
+    func printDocument(header: [(key: String, value: String)], entries: [String]) {
         print("{")
-        print("  \"model\": \(Self.jsonString(model)),")
-        print("  \"format\": \(Self.jsonString(format)),")
-        print("  \"architecture\": \(Self.jsonString(clip.config.source)),")
-        print("  \"activation\": \"\(clip.config.activation.rawValue)\",")
-        print("  \"embed_dim\": \(e),")
+        for (key, value) in header { print("  \"\(key)\": \(value),") }
         print("  \"\(texts.isEmpty ? "images" : "texts")\": [")
         print(entries.joined(separator: ",\n"))
         print("  ]")
