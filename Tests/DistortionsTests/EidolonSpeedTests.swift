@@ -35,6 +35,41 @@ final class EidolonSpeedTests: XCTestCase {
         XCTAssertEqual(skipped.nextUInt32(), next)
     }
 
+    /// The AVX2 driver decides attempts in blocks straight from the state, with one attempt straddling each refill
+    /// when the stream's phase (position mod 4) is not 0: every phase, short and long draws, draws ending inside
+    /// and at the end of a block, and skips must consume the words numpy consumes and give the portable bits.
+    func testFastNormalsAtEveryPhaseAndLength() {
+        for phase in 0..<4 {
+            var exact = MT19937(seed: 7 + UInt32(phase)), fast = exact, portable = exact
+            for _ in 0..<phase {
+                _ = exact.nextUInt32()
+                _ = fast.nextUInt32()
+                _ = portable.nextUInt32()
+            }
+            for (step, count) in [2, 0, 10, 312, 2000, 1246, 40_000, 6].enumerated() {
+                if step == 3 || step == 6 {
+                    var drawn = [Double](repeating: 0, count: count)  // the scalar stream: draw and drop
+                    drawn.withUnsafeMutableBufferPointer { exact.fillStandardNormals($0) }
+                    fast.skipStandardNormals(count: count)
+                    portable.skipStandardNormals(count: count)
+                } else {
+                    var a = [Double](repeating: 0, count: count), b = a, c = a
+                    a.withUnsafeMutableBufferPointer { exact.fillStandardNormals($0) }
+                    let mb = b.withUnsafeMutableBufferPointer { fast.fillStandardNormalsFast($0) }
+                    let mc = c.withUnsafeMutableBufferPointer { portable.fillStandardNormalsFast($0, portable: true) }
+                    XCTAssertEqual(b, c, "phase \(phase), step \(step): AVX2 and portable paths differ")
+                    XCTAssertEqual(mb, mc)
+                    XCTAssertEqual(mb, b.map { abs($0) }.max() ?? 0)
+                    for i in 0..<count { XCTAssertEqual(a[i], b[i], accuracy: 4.5e-16 * abs(a[i])) }
+                }
+                var e = exact, f = fast, p = portable
+                let next = e.nextUInt32()
+                XCTAssertEqual(f.nextUInt32(), next, "phase \(phase), step \(step): stream position")
+                XCTAssertEqual(p.nextUInt32(), next, "phase \(phase), step \(step): stream position")
+            }
+        }
+    }
+
     /// O_flat[n] = Σ_m K_flat[m]·P_flat[(n − m) mod L] at sample points, for the smallest and largest σ, the grain
     /// (pruned rows) and the centre-only inverse; with the mean and variance from the spectrum.
     func testFourStepBlurIsTheFlatCircularConvolution() {
