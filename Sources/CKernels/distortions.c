@@ -265,20 +265,26 @@ static inline __m256i mt_temper8(__m256i y) {
     return _mm256_xor_si256(y, _mm256_srli_epi32(y, 18));
 }
 
-// Four doubles from four word pairs: even words are the high parts a, odd words the low parts b. a < 2^27 and
-// b < 2^26 convert exactly through int32, a·2^26 + b < 2^53 is exact, and ·2^−53 is the exact division by 2^53.
+// Four doubles from four tempered word pairs t (first word of a pair in the low half of a 64-bit lane), built
+// from their bits without conversions or shuffles: a = first >> 5 lands in mantissa bits 25…51 under the exponent
+// of 1, so the double is 1 + a·2^−27 and subtracting 1 leaves a·2^−27 exactly; b = second >> 6 lands in bits
+// 26…51 under the exponent of 2^−27, giving 2^−27 + b·2^−53, minus 2^−27 exactly. The two parts occupy disjoint
+// bits of (a·2^26 + b)·2^−53 < 1, a 53-bit multiple of 2^−53, so their sum is exact: numpy's value, bit for bit.
+__attribute__((target("avx2")))
+static inline __m256d mt_doubles4(__m256i t) {
+    const __m256i ia = _mm256_or_si256(_mm256_slli_epi64(_mm256_and_si256(t, _mm256_set1_epi64x(0xFFFFFFE0LL)), 20),
+                                       _mm256_set1_epi64x(0x3FF0000000000000LL));
+    const __m256i ib = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi64(t, 12), _mm256_set1_epi64x(0x000FFFFFFC000000LL)),
+                                       _mm256_set1_epi64x(0x3E40000000000000LL));
+    return _mm256_add_pd(_mm256_sub_pd(_mm256_castsi256_pd(ia), _mm256_set1_pd(1.0)),
+                         _mm256_sub_pd(_mm256_castsi256_pd(ib), _mm256_set1_pd(0x1p-27)));
+}
+
 __attribute__((target("avx2")))
 static size_t mt_pairs_avx2(const uint32_t *words, double *out, size_t pairs) {
-    const __m256i split = _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7);
-    const __m256d high = _mm256_set1_pd(67108864.0), scale = _mm256_set1_pd(0x1p-53);
     size_t p = 0;
     for (; p + 4 <= pairs; p += 4) {
-        const __m256i t = _mm256_permutevar8x32_epi32(
-            mt_temper8(_mm256_loadu_si256((const __m256i *)(words + 2 * p))), split);
-        const __m128i a = _mm_srli_epi32(_mm256_castsi256_si128(t), 5);
-        const __m128i b = _mm_srli_epi32(_mm256_extracti128_si256(t, 1), 6);
-        const __m256d v = _mm256_add_pd(_mm256_mul_pd(_mm256_cvtepi32_pd(a), high), _mm256_cvtepi32_pd(b));
-        _mm256_storeu_pd(out + p, _mm256_mul_pd(v, scale));
+        _mm256_storeu_pd(out + p, mt_doubles4(mt_temper8(_mm256_loadu_si256((const __m256i *)(words + 2 * p)))));
     }
     for (; p < pairs; p++) out[p] = mt_double(mt_temper(words[2 * p]), mt_temper(words[2 * p + 1]));
     return pairs;
@@ -340,17 +346,95 @@ static inline uint32_t load_u32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4)
         y3 = (lr[(wb >> 8) & 255] + lg[(wb >> 16) & 255]) + lb[wb >> 24];                          \
     } while (0)
 
-void ck_grey_lut(const uint8_t *rgb, size_t n, const double *lut, double *out) {
+// The luma products w·(k / 255.0) without a table or a division: with m = 257·k (exact), k/255 = m·2^−16·(1 + 2^−16
+// + 2^−32 + …); m·(2^−16 + 2^−32 + 2^−48) is exact (three copies of a 16-bit number at disjoint bits) and adding
+// m·(2^−64·65536/65535) rounds to the correctly rounded quotient for every k in 0…255 (checked exhaustively, here
+// at run time against the caller's table and in the tests). Used only when the caller's table is exactly
+// `grey_canonical` (the Rec. 709 weights as Distorter.lumaTable builds them), else the table path runs.
+#define GREY_C1 (0x1p-16 + 0x1p-32 + 0x1p-48)
+#define GREY_C2 (0x1p-64 * (65536.0 / 65535.0))
+
+static double grey_canonical_table[768];
+static int grey_canonical_state;  // 0: not made, 1: made (benign race: every thread writes the same values)
+
+static const double *grey_canonical(void) {
+    if (!grey_canonical_state) {
+        static const double weights[3] = {0.2125, 0.7154, 0.0721};
+        for (int c = 0; c < 3; c++) {
+            for (int k = 0; k < 256; k++) {
+                const double m = (double)(257 * k);
+                grey_canonical_table[256 * c + k] = weights[c] * ((m * GREY_C1) + (m * GREY_C2));
+            }
+        }
+        grey_canonical_state = 1;
+    }
+    return grey_canonical_table;
+}
+
+/// Whether `lut` holds the canonical table, whose values the vector formula reproduces.
+static int grey_is_canonical(const double *lut) {
+    return memcmp(lut, grey_canonical(), sizeof grey_canonical_table) == 0;
+}
+
+int ck_grey_formula_matches(const double *lut) { return grey_is_canonical(lut); }
+
+static void grey_lut_scalar(const uint8_t *rgb, size_t n, const double *lut, double *out) {
     const double *lr = lut, *lg = lut + 256, *lb = lut + 512;
     size_t i = 0;
-    if (n >= 4) {
-        for (; i + 4 < n; i += 4) {  // "<": the 4-byte read of the last group stays inside the buffer
-            double y0, y1, y2, y3;
-            GREY4(rgb + 3 * i, lr, lg, lb, y0, y1, y2, y3);
-            out[i] = y0; out[i + 1] = y1; out[i + 2] = y2; out[i + 3] = y3;
-        }
+    for (; i + 4 <= n; i += 4) {  // GREY4 reads exactly the 12 bytes of the 4 pixels
+        double y0, y1, y2, y3;
+        GREY4(rgb + 3 * i, lr, lg, lb, y0, y1, y2, y3);
+        out[i] = y0; out[i + 1] = y1; out[i + 2] = y2; out[i + 3] = y3;
     }
     for (; i < n; i++) out[i] = (lr[rgb[3 * i]] + lg[rgb[3 * i + 1]]) + lb[rgb[3 * i + 2]];
+}
+
+#if CK_X86
+/// Y of the four pixels at s (reads 16 bytes: the caller keeps s + 16 inside the buffer), by the exact formula.
+__attribute__((target("avx2")))
+static inline __m256d grey4_formula(const uint8_t *s) {
+    const __m128i px = _mm_loadu_si128((const __m128i *)s);
+    // Each channel's byte k into both low bytes of a 32-bit lane: 257·k.
+    const __m128i mr = _mm_setr_epi8(0, 0, -1, -1, 3, 3, -1, -1, 6, 6, -1, -1, 9, 9, -1, -1);
+    const __m128i mg = _mm_setr_epi8(1, 1, -1, -1, 4, 4, -1, -1, 7, 7, -1, -1, 10, 10, -1, -1);
+    const __m128i mb = _mm_setr_epi8(2, 2, -1, -1, 5, 5, -1, -1, 8, 8, -1, -1, 11, 11, -1, -1);
+    const __m256d c1 = _mm256_set1_pd(GREY_C1), c2 = _mm256_set1_pd(GREY_C2);
+    const __m256d r = _mm256_cvtepi32_pd(_mm_shuffle_epi8(px, mr));
+    const __m256d g = _mm256_cvtepi32_pd(_mm_shuffle_epi8(px, mg));
+    const __m256d b = _mm256_cvtepi32_pd(_mm_shuffle_epi8(px, mb));
+    const __m256d yr = _mm256_mul_pd(_mm256_set1_pd(0.2125), _mm256_add_pd(_mm256_mul_pd(r, c1), _mm256_mul_pd(r, c2)));
+    const __m256d yg = _mm256_mul_pd(_mm256_set1_pd(0.7154), _mm256_add_pd(_mm256_mul_pd(g, c1), _mm256_mul_pd(g, c2)));
+    const __m256d yb = _mm256_mul_pd(_mm256_set1_pd(0.0721), _mm256_add_pd(_mm256_mul_pd(b, c1), _mm256_mul_pd(b, c2)));
+    return _mm256_add_pd(_mm256_add_pd(yr, yg), yb);
+}
+
+/// grey4_formula for four pixels anywhere in a buffer ending at `end` (copies the last ones out first).
+__attribute__((target("avx2")))
+static inline __m256d grey4_formula_safe(const uint8_t *s, const uint8_t *end) {
+    if (s + 16 <= end) return grey4_formula(s);
+    uint8_t tmp[16] = {0};
+    memcpy(tmp, s, 12);
+    return grey4_formula(tmp);
+}
+
+__attribute__((target("avx2")))
+static void grey_formula_avx2(const uint8_t *rgb, size_t n, double *out) {
+    size_t i = 0;
+    for (; i + 6 <= n; i += 4) _mm256_storeu_pd(out + i, grey4_formula(rgb + 3 * i));  // reads ≤ 3i + 16 ≤ 3n
+    const double *lut = grey_canonical();
+    for (; i < n; i++) out[i] = (lut[rgb[3 * i]] + lut[256 + rgb[3 * i + 1]]) + lut[512 + rgb[3 * i + 2]];
+}
+#endif
+
+void ck_grey_lut(const uint8_t *rgb, size_t n, const double *lut, double *out) {
+#if CK_X86
+    if (ck_cpu_has_avx2_fma() && grey_is_canonical(lut)) { grey_formula_avx2(rgb, n, out); return; }
+#endif
+    grey_lut_scalar(rgb, n, lut, out);
+}
+
+void ck_grey_lut_portable(const uint8_t *rgb, size_t n, const double *lut, double *out) {
+    grey_lut_scalar(rgb, n, lut, out);
 }
 
 static inline double noise_pixel(const uint8_t *s, const double *lut, double a, double c, double low, double range,
@@ -367,22 +451,25 @@ void ck_uniform_noise_finish(const uint8_t *rgb, size_t n, const double *lut, do
 }
 
 #if CK_X86
-// Four pixels per vector: clip((a + Y·c) + (low + range·u)), each operation as the scalar code.
+// Uniform noise for `count` pixels straight from the state words at w (an even position, 2·count words left before
+// the next refill): tempering, the doubles, Y from the table and clip((a + Y·c) + (low + range·u)), each operation
+// as the scalar code, four pixels per step. The table look-ups run on the integer units while the generator's
+// arithmetic runs on the vector units. Returns the pixels done (a multiple of 4); the caller does the rest.
 __attribute__((target("avx2")))
-static size_t noise_finish_avx2(const uint8_t *rgb, size_t n, const double *lut, double a, double c, double low,
-                                double range, const double *u, double *out) {
+static size_t noise_fused_avx2(const uint32_t *w, const uint8_t *rgb, size_t count, const double *lut, double a,
+                               double c, double low, double range, double *out) {
     const double *lr = lut, *lg = lut + 256, *lb = lut + 512;
     const __m256d va = _mm256_set1_pd(a), vc = _mm256_set1_pd(c), vlow = _mm256_set1_pd(low);
     const __m256d vrange = _mm256_set1_pd(range), zero = _mm256_setzero_pd(), one = _mm256_set1_pd(1.0);
     size_t i = 0;
-    for (; i + 4 < n; i += 4) {
+    for (; i + 4 <= count; i += 4) {
         double y0, y1, y2, y3;
         GREY4(rgb + 3 * i, lr, lg, lb, y0, y1, y2, y3);
-        const __m256d y = _mm256_setr_pd(y0, y1, y2, y3);
-        const __m256d noise = _mm256_add_pd(vlow, _mm256_mul_pd(vrange, _mm256_loadu_pd(u + i)));
-        __m256d v = _mm256_add_pd(_mm256_add_pd(va, _mm256_mul_pd(y, vc)), noise);
-        v = _mm256_blendv_pd(v, zero, _mm256_cmp_pd(v, zero, _CMP_LT_OQ));
-        v = _mm256_blendv_pd(v, one, _mm256_cmp_pd(v, one, _CMP_GT_OQ));
+        const __m256d u = mt_doubles4(mt_temper8(_mm256_loadu_si256((const __m256i *)(w + 2 * i))));
+        const __m256d noise = _mm256_add_pd(vlow, _mm256_mul_pd(vrange, u));
+        __m256d v = _mm256_add_pd(_mm256_add_pd(va, _mm256_mul_pd(_mm256_setr_pd(y0, y1, y2, y3), vc)), noise);
+        // v < 0 → 0, v > 1 → 1 as max/min: v is never NaN, and never −0 (a + Y·c ≥ a > 0, so v = 0 only as x − x).
+        v = _mm256_min_pd(_mm256_max_pd(v, zero), one);
         _mm256_storeu_pd(out + i, v);
     }
     return i;
@@ -391,17 +478,33 @@ static size_t noise_finish_avx2(const uint8_t *rgb, size_t n, const double *lut,
 
 static int uniform_noise(uint32_t *state, int position, const uint8_t *rgb, size_t n, const double *lut, double a,
                          double c, double low, double range, double *out, int avx2) {
-    // A refill's worth of doubles at a time, so that the random numbers are used while they are in L1.
     double u[320];
     size_t i = 0;
     while (i < n) {
+#if CK_X86
+        if (avx2 && (position == MT_N || (position & 1) == 0)) {
+            // Whole doubles left in this refill: straight from the state words, no intermediate buffer.
+            if (position == MT_N) {
+                mt_twist_avx2(state);
+                position = 0;
+            }
+            size_t block = (size_t)(MT_N - position) / 2;
+            if (block > n - i) block = n - i;
+            const uint32_t *w = state + position;
+            size_t j = noise_fused_avx2(w, rgb + 3 * i, block, lut, a, c, low, range, out + i);
+            for (; j < block; j++) {
+                out[i + j] = noise_pixel(rgb + 3 * (i + j), lut, a, c, low, range,
+                                         mt_double(mt_temper(w[2 * j]), mt_temper(w[2 * j + 1])));
+            }
+            i += block;
+            position += 2 * (int)block;
+            continue;
+        }
+#endif
+        // A refill's worth of doubles at a time (this also handles a double straddling a refill).
         const size_t block = n - i < 312 ? n - i : 312;
         position = mt_fill(state, position, u, block, avx2);
-        size_t done = 0;
-#if CK_X86
-        if (avx2) done = noise_finish_avx2(rgb + 3 * i, block, lut, a, c, low, range, u, out + i);
-#endif
-        for (size_t j = done; j < block; j++) out[i + j] = noise_pixel(rgb + 3 * (i + j), lut, a, c, low, range, u[j]);
+        for (size_t j = 0; j < block; j++) out[i + j] = noise_pixel(rgb + 3 * (i + j), lut, a, c, low, range, u[j]);
         i += block;
     }
     (void)avx2;
@@ -441,6 +544,131 @@ void ck_rotate(const double *y, int h, int w, int degrees, double *out) {
             }
         }
     }
+}
+
+#if CK_X86
+#define TRANSPOSE4(r0, r1, r2, r3) do {                                                                          \
+        const __m256d t0 = _mm256_unpacklo_pd(r0, r1), t1 = _mm256_unpackhi_pd(r0, r1);                          \
+        const __m256d t2 = _mm256_unpacklo_pd(r2, r3), t3 = _mm256_unpackhi_pd(r2, r3);                          \
+        r0 = _mm256_permute2f128_pd(t0, t2, 0x20); r1 = _mm256_permute2f128_pd(t1, t3, 0x20);                     \
+        r2 = _mm256_permute2f128_pd(t0, t2, 0x31); r3 = _mm256_permute2f128_pd(t1, t3, 0x31);                     \
+    } while (0)
+
+// Grey and quarter turn in one pass, 4 × 4 pixel blocks: Y of four rows × four columns (the exact formula),
+// transposed in registers and stored as four 4-value pieces of output rows. h and w multiples of 4.
+__attribute__((target("avx2")))
+static void grey_rotate_avx2(const uint8_t *rgb, int h, int w, int degrees, double *out) {
+    const uint8_t *end = rgb + (size_t)3 * h * w;
+    const size_t row = (size_t)3 * w;
+    for (int j = 0; j < h; j += 4) {
+        const uint8_t *s = rgb + row * (size_t)j;
+        for (int x = 0; x < w; x += 4) {
+            const uint8_t *q = s + 3 * (size_t)x;
+            __m256d r0 = grey4_formula(q), r1 = grey4_formula(q + row), r2 = grey4_formula(q + 2 * row);
+            __m256d r3 = grey4_formula_safe(q + 3 * row, end);
+            if (degrees == 90) {
+                // out[i][j] = Y[j][w−1−i]: lane l of column block x goes to output row w−1−x−l, columns j…j+3.
+                TRANSPOSE4(r0, r1, r2, r3);
+                double *o = out + (size_t)(w - 1 - x) * h + j;
+                _mm256_storeu_pd(o, r0);
+                _mm256_storeu_pd(o - h, r1);
+                _mm256_storeu_pd(o - 2 * (size_t)h, r2);
+                _mm256_storeu_pd(o - 3 * (size_t)h, r3);
+            } else {
+                // out[i][j] = Y[h−1−j][i]: rows j+3 … j become output columns h−4−j … h−1−j of rows x … x+3.
+                TRANSPOSE4(r3, r2, r1, r0);
+                double *o = out + (size_t)x * h + (h - 4 - j);
+                _mm256_storeu_pd(o, r3);
+                _mm256_storeu_pd(o + h, r2);
+                _mm256_storeu_pd(o + 2 * (size_t)h, r1);
+                _mm256_storeu_pd(o + 3 * (size_t)h, r0);
+            }
+        }
+    }
+}
+#undef TRANSPOSE4
+#endif
+
+void ck_grey_rotate(const uint8_t *rgb, int height, int width, const double *lut, int degrees, double *scratch,
+                    double *out) {
+#if CK_X86
+    if ((degrees == 90 || degrees == 270) && height % 4 == 0 && width % 4 == 0 && ck_cpu_has_avx2_fma() &&
+        grey_is_canonical(lut)) {
+        grey_rotate_avx2(rgb, height, width, degrees, out);
+        return;
+    }
+#endif
+    ck_grey_lut(rgb, (size_t)height * width, lut, scratch);
+    ck_rotate(scratch, height, width, degrees, out);
+}
+
+void ck_grey_rotate_portable(const uint8_t *rgb, int height, int width, const double *lut, int degrees,
+                             double *scratch, double *out) {
+    grey_lut_scalar(rgb, (size_t)height * width, lut, scratch);
+    ck_rotate(scratch, height, width, degrees, out);
+}
+
+// ------------------------------------------------------------------------------------------ 8-bit quantisation
+// QuantisationRule.quantise (Sources/Imaging/QuantisationRule.swift): t = v·255.0; t ≤ 0 or NaN → 0; t > 255 → 255;
+// round half up: (int)(t + 0.5), truncate: (int)t. `expand` writes each value three times (grey → RGB).
+
+static inline uint8_t quantise1(double v, int round_half_up) {
+    double t = v * 255.0;
+    if (!(t > 0)) t = 0;
+    if (t > 255) t = 255;
+    return (uint8_t)(int)(round_half_up ? t + 0.5 : t);
+}
+
+static void quantise_portable(const double *v, size_t n, int round_half_up, int expand, uint8_t *out) {
+    if (expand) {
+        for (size_t i = 0; i < n; i++) out[3 * i] = out[3 * i + 1] = out[3 * i + 2] = quantise1(v[i], round_half_up);
+    } else {
+        for (size_t i = 0; i < n; i++) out[i] = quantise1(v[i], round_half_up);
+    }
+}
+
+#if CK_X86
+// Sixteen values per step: max(t, 0) gives 0 for NaN (the second operand) and for −0; the conversion truncates.
+__attribute__((target("avx2")))
+static inline __m128i quantise4(const double *v, __m256d half) {
+    __m256d t = _mm256_mul_pd(_mm256_loadu_pd(v), _mm256_set1_pd(255.0));
+    t = _mm256_min_pd(_mm256_max_pd(t, _mm256_setzero_pd()), _mm256_set1_pd(255.0));
+    return _mm256_cvttpd_epi32(_mm256_add_pd(t, half));
+}
+
+__attribute__((target("avx2")))
+static void quantise_avx2(const double *v, size_t n, int round_half_up, int expand, uint8_t *out) {
+    const __m256d half = _mm256_set1_pd(round_half_up ? 0.5 : 0.0);  // t + 0.0 = t exactly
+    const __m128i e0 = _mm_setr_epi8(0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4, 5);
+    const __m128i e1 = _mm_setr_epi8(5, 5, 6, 6, 6, 7, 7, 7, 8, 8, 8, 9, 9, 9, 10, 10);
+    const __m128i e2 = _mm_setr_epi8(10, 11, 11, 11, 12, 12, 12, 13, 13, 13, 14, 14, 14, 15, 15, 15);
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        const __m128i a = _mm_packs_epi32(quantise4(v + i, half), quantise4(v + i + 4, half));
+        const __m128i b = _mm_packs_epi32(quantise4(v + i + 8, half), quantise4(v + i + 12, half));
+        const __m128i bytes = _mm_packus_epi16(a, b);
+        if (expand) {
+            uint8_t *o = out + 3 * i;
+            _mm_storeu_si128((__m128i *)o, _mm_shuffle_epi8(bytes, e0));
+            _mm_storeu_si128((__m128i *)(o + 16), _mm_shuffle_epi8(bytes, e1));
+            _mm_storeu_si128((__m128i *)(o + 32), _mm_shuffle_epi8(bytes, e2));
+        } else {
+            _mm_storeu_si128((__m128i *)(out + i), bytes);
+        }
+    }
+    quantise_portable(v + i, n - i, round_half_up, expand, out + (expand ? 3 * i : i));
+}
+#endif
+
+void ck_quantise_u8(const double *values, size_t n, int round_half_up, int expand, uint8_t *out) {
+#if CK_X86
+    if (ck_cpu_has_avx2_fma()) { quantise_avx2(values, n, round_half_up, expand, out); return; }
+#endif
+    quantise_portable(values, n, round_half_up, expand, out);
+}
+
+void ck_quantise_u8_portable(const double *values, size_t n, int round_half_up, int expand, uint8_t *out) {
+    quantise_portable(values, n, round_half_up, expand, out);
 }
 
 // ------------------------------------------------------------------------------------------ false colour

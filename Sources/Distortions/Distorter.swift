@@ -129,8 +129,9 @@ public final class Distorter {
         }
     }
 
-    /// `uniform_noise(X, w, contrast, RandomState(seed))` (specs §3.9): one C pass that draws a refill's worth of
-    /// `random_sample` values at a time and turns them into clip((a + Y·c) + (−w + 2w·u)).
+    /// `uniform_noise(X, w, contrast, RandomState(seed))` (specs §3.9): one C pass that refills the generator and
+    /// turns its words straight into `random_sample` values and clip((a + Y·c) + (−w + 2w·u)), four pixels per
+    /// AVX2 step (no buffer of random numbers in between).
     func uniformNoise(_ input: Image8, width w: Double, contrast c: Double, seed: UInt32) -> DistortedImage {
         let n = input.width * input.height
         var rng = MT19937(seed: seed)
@@ -148,6 +149,7 @@ public final class Distorter {
     }
 
     /// `rotate90/180/270` (counter-clockwise, numpy `rot90`) of the greyscale image; 0 is the greyscale image.
+    /// 90 and 270 are one C pass (AVX2, sizes divisible by 4): Y of 4 × 4 pixel blocks transposed in registers.
     func rotation(_ input: Image8, degrees: Int) throws -> DistortedImage {
         let h = input.height, w = input.width
         if degrees == 0 { return greyOutput(input, layout: .grey) }
@@ -156,11 +158,14 @@ public final class Distorter {
                                                     valid: Distortion.rotation.conditions)
         }
         let y = scratchA.reserve(h * w)
-        grey(input, into: y)
         // 90: out[i][j] = Y[j][W−1−i]; 180: out[i][j] = Y[H−1−i][W−1−j]; 270: out[i][j] = Y[H−1−j][i].
         let (outWidth, outHeight) = degrees == 180 ? (w, h) : (h, w)
         return output(outWidth, outHeight, .stackedGrey) { out in
-            ck_rotate(y, Int32(h), Int32(w), Int32(degrees), out)
+            input.samples.withUnsafeBufferPointer { s in
+                Self.lumaTable.withUnsafeBufferPointer { lut in
+                    ck_grey_rotate(s.baseAddress!, Int32(h), Int32(w), lut.baseAddress!, Int32(degrees), y, out)
+                }
+            }
         }
     }
 

@@ -123,8 +123,8 @@ enum ImageCodec {
                                         Int32(image.channels), 1, &out, &size)
             }
             if made == 1, let out {
-                defer { oodb_free(out) }
-                return Data(bytes: out, count: size)
+                // The C allocation becomes the Data's storage (no copy); `.free` matches its malloc.
+                return Data(bytesNoCopy: out, count: size, deallocator: .free)
             }
         }
         let (level, strategy, filters): (Int32, Int32, Int32)

@@ -197,6 +197,22 @@ int ck_uniform_noise_portable(uint32_t *state, int position, const uint8_t *rgb,
                               double a, double c, double low, double range, double *out);
 /// numpy rot90 of a height × width plane by 90, 180 or 270 degrees (counter-clockwise) into out.
 void ck_rotate(const double *y, int height, int width, int degrees, double *out);
+// MARK: pixelfast: exact vector grey, fused grey + rotation, 8-bit quantisation (distortions.c)
+/// The table path of `ck_grey_lut` (the AVX2 path computes the canonical Rec. 709 table's values by formula).
+void ck_grey_lut_portable(const uint8_t *rgb, size_t n, const double *lut, double *out);
+/// 1 when `lut` is the canonical Rec. 709 table (0.2125, 0.7154, 0.0721 times k / 255.0) that the AVX2 formula of
+/// `ck_grey_lut` reproduces, else 0 (then the table path runs).
+int ck_grey_formula_matches(const double *lut);
+/// numpy rot90 of the greyscale image (`ck_grey_lut`) of a height × width RGB image, 90, 180 or 270 degrees; scratch
+/// holds height · width doubles (used by the non-fused paths).
+void ck_grey_rotate(const uint8_t *rgb, int height, int width, const double *lut, int degrees, double *scratch,
+                    double *out);
+void ck_grey_rotate_portable(const uint8_t *rgb, int height, int width, const double *lut, int degrees,
+                             double *scratch, double *out);
+/// 8-bit samples of n values as QuantisationRule.quantise: round half up when round_half_up ≠ 0, else truncation;
+/// with expand ≠ 0 every value is written three times (3n bytes).
+void ck_quantise_u8(const double *values, size_t n, int round_half_up, int expand, uint8_t *out);
+void ck_quantise_u8_portable(const double *values, size_t n, int round_half_up, int expand, uint8_t *out);
 
 /// Entries of false-colour's nearest-index table (`ck_false_colour_index`).
 #define CK_FC_INDEX_COUNT 4609
