@@ -673,34 +673,71 @@ void ck_quantise_u8_portable(const double *values, size_t n, int round_half_up, 
 
 // ------------------------------------------------------------------------------------------ false colour
 // specs §3.7: linearise through the gamma table g, cones, opponent axes with the two chromatic ones negated, back,
-// clip, and the index k minimising |g[k] − v| (lowest on ties) as k / 255.0. The nearest search starts from an
-// index table keyed by the top bits of v's binary representation (exponent and 8 mantissa bits, so buckets are
-// at most 0.4 % wide relative to v): tab[key] is the largest k with g[k] ≤ the bucket's lower edge.
+// clip, and the index k minimising |g[k] − v| (lowest on ties) as k / 255.0.
+//
+// The nearest index is a step function of v: k*(v) = #{k : m_k ≤ v}, where m_k (k = 0…254) is the smallest double
+// in [g[k], g[k+1]] with |g[k+1] − v| < |g[k] − v| as float64 (both sides are monotone in v, so the test is false
+// below m_k and true from it on). The table has two parts of CK_FC_INDEX_COUNT doubles, keyed by the exponent and
+// top 8 mantissa bits of v (buckets at most 0.4 % wide relative to v; key 0 also holds everything below 2^-18):
+// threshold[key] = the one m_k inside the bucket (+inf if none), base[key] = #{k : m_k ≤ the bucket's lower
+// edge}; a last entry says whether every bucket holds at most one m_k. Then k* = base + (v ≥ threshold): two loads
+// and a compare (AVX2 path, used only for such a table). The portable path keeps the plain search (started at the
+// bucket's base), so the two paths check each other.
 
 #define FC_SHIFT 44
 #define FC_BASE ((uint64_t)(1023 - 18) << 8)
 
 static inline int fc_key(double v) {
     uint64_t bits;
-    memcpy(&bits, &v, sizeof bits);
+    const double a = fabs(v);  // −0.0 belongs to bucket 0
+    memcpy(&bits, &a, sizeof bits);
     const int64_t key = (int64_t)(bits >> FC_SHIFT) - (int64_t)FC_BASE;
     return key < 0 ? 0 : (key > CK_FC_INDEX_COUNT - 1 ? CK_FC_INDEX_COUNT - 1 : (int)key);
 }
 
-void ck_false_colour_index(const double *g, uint32_t *index) {
-    int k = 0;
-    index[0] = 0;
-    for (int key = 1; key < CK_FC_INDEX_COUNT; key++) {
-        const uint64_t bits = ((uint64_t)key + FC_BASE) << FC_SHIFT;
-        double edge;
-        memcpy(&edge, &bits, sizeof edge);
-        while (k < 255 && g[k + 1] <= edge) k++;
-        index[key] = (uint32_t)k;
-    }
+static inline double fc_from_bits(uint64_t bits) {
+    double v;
+    memcpy(&v, &bits, sizeof v);
+    return v;
 }
 
-static inline double fc_nearest(double v, const double *g, const uint32_t *index) {
-    int k = (int)index[fc_key(v)];
+static inline uint64_t fc_bits(double v) {
+    uint64_t bits;
+    memcpy(&bits, &v, sizeof bits);
+    return bits;
+}
+
+int ck_false_colour_index(const double *g, double *index) {
+    double m[255];
+    for (int k = 0; k < 255; k++) {
+        // Bisection over the bit patterns of [g[k], g[k+1]] (non-negative doubles order like their bits).
+        uint64_t lo = fc_bits(g[k]), hi = fc_bits(g[k + 1]);
+        while (hi - lo > 1) {
+            const uint64_t mid = lo + (hi - lo) / 2;
+            const double v = fc_from_bits(mid);
+            if (fabs(g[k + 1] - v) < fabs(g[k] - v)) hi = mid; else lo = mid;
+        }
+        m[k] = fc_from_bits(hi);
+    }
+    double *threshold = index, *base = index + CK_FC_INDEX_COUNT;
+    int simple = 1, k = 0;
+    for (int key = 0; key < CK_FC_INDEX_COUNT; key++) {
+        const double lower = key == 0 ? 0.0 : fc_from_bits(((uint64_t)key + FC_BASE) << FC_SHIFT);
+        const double upper = key == CK_FC_INDEX_COUNT - 1 ? INFINITY
+                                                           : fc_from_bits(((uint64_t)key + 1 + FC_BASE) << FC_SHIFT);
+        while (k < 255 && m[k] <= lower) k++;
+        base[key] = (double)k;
+        int inside = 0;
+        while (k + inside < 255 && m[k + inside] < upper) inside++;
+        threshold[key] = inside == 0 ? INFINITY : m[k];  // several: the first (the search corrects it)
+        if (inside > 1) simple = 0;
+    }
+    index[2 * CK_FC_INDEX_COUNT] = simple;
+    return simple;
+}
+
+static inline double fc_nearest(double v, const double *g, const double *index) {
+    int k = (int)index[CK_FC_INDEX_COUNT + fc_key(v)];
     while (k > 0 && g[k] > v) k--;
     while (k < 255 && g[k + 1] <= v) k++;
     if (k < 255 && fabs(g[k + 1] - v) < fabs(g[k] - v)) k++;
@@ -708,7 +745,7 @@ static inline double fc_nearest(double v, const double *g, const uint32_t *index
 }
 
 // The constants in the order M (9), w (3), N (9), N⁻¹ (9), M⁻¹ (9).
-static void fc_pixel(const uint8_t *s, const double *g, const uint32_t *index, const double *c, double *o) {
+static void fc_pixel(const uint8_t *s, const double *g, const double *index, const double *c, double *o) {
     const double lr = g[s[0]], lg = g[s[1]], lb = g[s[2]];
     const double *m = c, *w = c + 9, *n = c + 12, *p = c + 21, *q = c + 30;
     const double d0 = ((m[0] * lr + m[1] * lg) + m[2] * lb) - w[0];
@@ -731,7 +768,7 @@ static void fc_pixel(const uint8_t *s, const double *g, const uint32_t *index, c
     o[2] = fc_nearest(b, g, index);
 }
 
-static void false_colour_portable(const uint8_t *rgb, size_t n, const double *g, const uint32_t *index,
+static void false_colour_portable(const uint8_t *rgb, size_t n, const double *g, const double *index,
                                   const double *c, double *out) {
     for (size_t i = 0; i < n; i++) fc_pixel(rgb + 3 * i, g, index, c, out + 3 * i);
 }
@@ -741,47 +778,23 @@ static void false_colour_portable(const uint8_t *rgb, size_t n, const double *g,
 #define ROW(a, b, cc, x, y, z) _mm256_add_pd(_mm256_add_pd(_mm256_mul_pd(BC(a), x), _mm256_mul_pd(BC(b), y)), \
                                              _mm256_mul_pd(BC(cc), z))
 
-// The nearest index of four values at once: one unconditional step up from the table's guess covers every bucket
-// holding at most one entry of g; lanes that need more (or fewer) steps go through the scalar search.
+// Nearest indices of four values at once: k* = base[key] + (v ≥ threshold[key]), each as k / 255.0. Only for a
+// table whose buckets hold at most one threshold each (index[2 · CK_FC_INDEX_COUNT] = 1; the study's table does).
 __attribute__((target("avx2")))
-static inline __m256d fc_nearest4(__m256d v, const double *g, const uint32_t *index) {
-    const __m256i bits = _mm256_castpd_si256(v);
+static inline __m256d fc_nearest4(__m256d v, const double *index) {
+    const __m256i bits = _mm256_castpd_si256(_mm256_andnot_pd(BC(-0.0), v));  // −0.0 belongs to bucket 0
     __m256i key = _mm256_sub_epi64(_mm256_srli_epi64(bits, FC_SHIFT), _mm256_set1_epi64x((long long)FC_BASE));
     key = _mm256_max_epi32(key, _mm256_setzero_si256());  // keys fit in 32 bits; negatives only for v < 2^-18
     key = _mm256_min_epi32(key, _mm256_set1_epi64x(CK_FC_INDEX_COUNT - 1));
     const __m128i key32 = _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(key, _mm256_setr_epi32(0, 2, 4, 6, 0, 2, 4, 6)));
-    __m128i k = _mm_i32gather_epi32((const int *)index, key32, 4);
-    k = _mm_min_epi32(k, _mm_set1_epi32(254));             // k = 255 (v = 1) is handled by the check below
-    const __m128i k1 = _mm_add_epi32(k, _mm_set1_epi32(1));
-    __m256d gk = _mm256_i32gather_pd(g, k, 8), gk1 = _mm256_i32gather_pd(g, k1, 8);
-    const __m128i k2 = _mm_min_epi32(_mm_add_epi32(k, _mm_set1_epi32(2)), _mm_set1_epi32(255));
-    const __m256d gk2 = _mm256_i32gather_pd(g, k2, 8);
-    // Step: k' = k + (g[k+1] ≤ v). Valid when g[k] ≤ v < g[k+2] (k + 2 ≤ 255) or k + 1 = 255.
-    const __m256d up = _mm256_cmp_pd(gk1, v, _CMP_LE_OQ);
-    const __m256d ok = _mm256_and_pd(_mm256_cmp_pd(gk, v, _CMP_LE_OQ),
-                                     _mm256_or_pd(_mm256_cmp_pd(v, gk2, _CMP_LT_OQ),
-                                                  _mm256_castsi256_pd(_mm256_cvtepi32_epi64(
-                                                      _mm_cmpeq_epi32(k, _mm_set1_epi32(254))))));
-    if (_mm256_movemask_pd(ok) != 0xf) {
-        double vv[4], res[4];
-        _mm256_storeu_pd(vv, v);
-        for (int j = 0; j < 4; j++) res[j] = fc_nearest(vv[j], g, index);
-        return _mm256_loadu_pd(res);
-    }
-    const __m256d kd = _mm256_add_pd(_mm256_cvtepi32_pd(k), _mm256_and_pd(up, BC(1.0)));
-    gk = _mm256_blendv_pd(gk, gk1, up);
-    gk1 = _mm256_blendv_pd(gk1, gk2, up);
-    // Tie rule: move up when |g[k+1] − v| < |g[k] − v| and k < 255.
-    const __m256d absmask = _mm256_castsi256_pd(_mm256_set1_epi64x(0x7fffffffffffffffLL));
-    const __m256d dn = _mm256_and_pd(_mm256_sub_pd(gk, v), absmask);
-    const __m256d dup = _mm256_and_pd(_mm256_sub_pd(gk1, v), absmask);
-    const __m256d below = _mm256_cmp_pd(kd, BC(255.0), _CMP_LT_OQ);
-    const __m256d step = _mm256_and_pd(_mm256_and_pd(_mm256_cmp_pd(dup, dn, _CMP_LT_OQ), below), BC(1.0));
-    return _mm256_div_pd(_mm256_add_pd(kd, step), BC(255.0));
+    const __m256d threshold = _mm256_i32gather_pd(index, key32, 8);
+    const __m256d base = _mm256_i32gather_pd(index + CK_FC_INDEX_COUNT, key32, 8);
+    const __m256d up = _mm256_and_pd(_mm256_cmp_pd(v, threshold, _CMP_GE_OQ), BC(1.0));
+    return _mm256_div_pd(_mm256_add_pd(base, up), BC(255.0));
 }
 
 __attribute__((target("avx2")))
-static void false_colour_avx2(const uint8_t *rgb, size_t n, const double *g, const uint32_t *index,
+static void false_colour_avx2(const uint8_t *rgb, size_t n, const double *g, const double *index,
                               const double *c, double *out) {
     const double *m = c, *w = c + 9, *nn = c + 12, *p = c + 21, *q = c + 30;
     const __m256d zero = _mm256_setzero_pd(), one = BC(1.0);
@@ -811,12 +824,15 @@ static void false_colour_avx2(const uint8_t *rgb, size_t n, const double *g, con
                               _mm256_cmp_pd(gg, one, _CMP_GT_OQ));
         b = _mm256_blendv_pd(_mm256_blendv_pd(b, zero, _mm256_cmp_pd(b, zero, _CMP_LT_OQ)), one,
                              _mm256_cmp_pd(b, one, _CMP_GT_OQ));
-        double tr[4], tg[4], tb[4];
-        _mm256_storeu_pd(tr, fc_nearest4(r, g, index));
-        _mm256_storeu_pd(tg, fc_nearest4(gg, g, index));
-        _mm256_storeu_pd(tb, fc_nearest4(b, g, index));
+        const __m256d kr = fc_nearest4(r, index), kg = fc_nearest4(gg, index), kb = fc_nearest4(b, index);
+        // Interleave (r0 g0 b0 r1 | g1 b1 r2 g2 | b2 r3 g3 b3).
+        const __m256d rg_lo = _mm256_unpacklo_pd(kr, kg);   // r0 g0 r2 g2
+        const __m256d br = _mm256_unpacklo_pd(kb, _mm256_permute_pd(kr, 0x5));  // b0 r1 b2 r3
+        const __m256d gb = _mm256_unpackhi_pd(kg, kb);      // g1 b1 g3 b3
         double *o = out + 3 * i;
-        for (int j = 0; j < 4; j++) { o[3 * j] = tr[j]; o[3 * j + 1] = tg[j]; o[3 * j + 2] = tb[j]; }
+        _mm256_storeu_pd(o, _mm256_permute2f128_pd(rg_lo, br, 0x20));      // r0 g0 b0 r1
+        _mm256_storeu_pd(o + 4, _mm256_blend_pd(gb, rg_lo, 0xc));         // g1 b1 r2 g2
+        _mm256_storeu_pd(o + 8, _mm256_permute2f128_pd(br, gb, 0x31));    // b2 r3 g3 b3
     }
     for (; i < n; i++) fc_pixel(rgb + 3 * i, g, index, c, out + 3 * i);
 }
@@ -824,15 +840,18 @@ static void false_colour_avx2(const uint8_t *rgb, size_t n, const double *g, con
 #undef BC
 #endif
 
-void ck_false_colour(const uint8_t *rgb, size_t n, const double *g, const uint32_t *index, const double *constants,
+void ck_false_colour(const uint8_t *rgb, size_t n, const double *g, const double *index, const double *constants,
                      double *out) {
 #if CK_X86
-    if (ck_cpu_has_avx2_fma()) { false_colour_avx2(rgb, n, g, index, constants, out); return; }
+    if (ck_cpu_has_avx2_fma() && index[2 * CK_FC_INDEX_COUNT] == 1.0) {
+        false_colour_avx2(rgb, n, g, index, constants, out);
+        return;
+    }
 #endif
     false_colour_portable(rgb, n, g, index, constants, out);
 }
 
-void ck_false_colour_portable(const uint8_t *rgb, size_t n, const double *g, const uint32_t *index,
+void ck_false_colour_portable(const uint8_t *rgb, size_t n, const double *g, const double *index,
                               const double *constants, double *out) {
     false_colour_portable(rgb, n, g, index, constants, out);
 }
@@ -871,54 +890,95 @@ void ck_sincos(const double *x, size_t count, double *sines, double *cosines) {
 }
 
 #if CK_X86
-__attribute__((target("avx2")))
-static void sincos_avx2(const double *x, size_t count, double *sines, double *cosines) {
 #define B(v) _mm256_set1_pd(v)
 #define M(a, b) _mm256_mul_pd(a, b)
 #define A(a, b) _mm256_add_pd(a, b)
-    size_t i = 0;
-    for (; i + 4 <= count; i += 4) {
-        const __m256d xv = _mm256_loadu_pd(x + i);
-        const __m256d j = _mm256_round_pd(M(xv, B(SC_TWO_OVER_PI)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-        const __m256d r = _mm256_sub_pd(_mm256_sub_pd(xv, M(j, B(SC_PIO2_HI))), M(j, B(SC_PIO2_LO)));
-        const __m256d z = M(r, r);
-        __m256d ps = A(B(SC_S5), M(z, B(SC_S6)));
-        ps = A(B(SC_S4), M(z, ps));
-        ps = A(B(SC_S3), M(z, ps));
-        ps = A(B(SC_S2), M(z, ps));
-        const __m256d sin_r = A(r, M(M(z, r), A(B(SC_S1), M(z, ps))));
-        __m256d pc = A(B(SC_C5), M(z, B(SC_C6)));
-        pc = A(B(SC_C4), M(z, pc));
-        pc = A(B(SC_C3), M(z, pc));
-        pc = A(B(SC_C2), M(z, pc));
-        pc = M(z, A(B(SC_C1), M(z, pc)));
-        const __m256d hz = M(B(0.5), z), w = _mm256_sub_pd(B(1.0), hz);
-        const __m256d cos_r = A(w, A(_mm256_sub_pd(_mm256_sub_pd(B(1.0), w), hz), M(z, pc)));
-        const __m256i q = _mm256_cvtepi32_epi64(_mm256_cvtpd_epi32(j));  // j is integral: exact
-        const __m256i one = _mm256_set1_epi64x(1), two = _mm256_set1_epi64x(2);
-        const __m256d swap = _mm256_castsi256_pd(_mm256_cmpeq_epi64(_mm256_and_si256(q, one), one));
-        const __m256d s = _mm256_blendv_pd(sin_r, cos_r, swap), c = _mm256_blendv_pd(cos_r, sin_r, swap);
-        const __m256d sneg = _mm256_castsi256_pd(_mm256_cmpeq_epi64(_mm256_and_si256(q, two), two));
-        const __m256d q1 = _mm256_castsi256_pd(_mm256_cmpeq_epi64(
-            _mm256_and_si256(_mm256_add_epi64(q, one), two), two));
-        _mm256_storeu_pd(sines + i, M(s, _mm256_blendv_pd(B(1.0), B(-1.0), sneg)));
-        _mm256_storeu_pd(cosines + i, M(c, _mm256_blendv_pd(B(1.0), B(-1.0), q1)));
+// sincos1 on four lanes, the same operations in the same order (no FMA contraction: separate mul and add).
+__attribute__((target("avx2")))
+static inline void sincos4(__m256d xv, __m256d *sines, __m256d *cosines) {
+    const __m256d j = _mm256_round_pd(M(xv, B(SC_TWO_OVER_PI)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    const __m256d r = _mm256_sub_pd(_mm256_sub_pd(xv, M(j, B(SC_PIO2_HI))), M(j, B(SC_PIO2_LO)));
+    const __m256d z = M(r, r);
+    __m256d ps = A(B(SC_S5), M(z, B(SC_S6)));
+    ps = A(B(SC_S4), M(z, ps));
+    ps = A(B(SC_S3), M(z, ps));
+    ps = A(B(SC_S2), M(z, ps));
+    const __m256d sin_r = A(r, M(M(z, r), A(B(SC_S1), M(z, ps))));
+    __m256d pc = A(B(SC_C5), M(z, B(SC_C6)));
+    pc = A(B(SC_C4), M(z, pc));
+    pc = A(B(SC_C3), M(z, pc));
+    pc = A(B(SC_C2), M(z, pc));
+    pc = M(z, A(B(SC_C1), M(z, pc)));
+    const __m256d hz = M(B(0.5), z), w = _mm256_sub_pd(B(1.0), hz);
+    const __m256d cos_r = A(w, A(_mm256_sub_pd(_mm256_sub_pd(B(1.0), w), hz), M(z, pc)));
+    const __m256i q = _mm256_cvtepi32_epi64(_mm256_cvtpd_epi32(j));  // j is integral: exact
+    const __m256i one = _mm256_set1_epi64x(1), two = _mm256_set1_epi64x(2);
+    const __m256d swap = _mm256_castsi256_pd(_mm256_cmpeq_epi64(_mm256_and_si256(q, one), one));
+    const __m256d s = _mm256_blendv_pd(sin_r, cos_r, swap), c = _mm256_blendv_pd(cos_r, sin_r, swap);
+    const __m256d sneg = _mm256_castsi256_pd(_mm256_cmpeq_epi64(_mm256_and_si256(q, two), two));
+    const __m256d q1 = _mm256_castsi256_pd(_mm256_cmpeq_epi64(_mm256_and_si256(_mm256_add_epi64(q, one), two), two));
+    // × ±1 as a sign flip (exact, as the scalar multiplication by ±1.0).
+    *sines = _mm256_xor_pd(s, _mm256_and_pd(sneg, B(-0.0)));
+    *cosines = _mm256_xor_pd(c, _mm256_and_pd(q1, B(-0.0)));
+}
+
+// phase_factors in one pass over four shifts at a time (shift, sin and cos), then the paired sums four at a time
+// (the partner block read reversed).
+__attribute__((target("avx2")))
+static void phase_factors_avx2(double *u, size_t m, double width, double half_scale, double *sines,
+                               double *cosines, double *factors) {
+    size_t t = 0;
+    for (; t + 8 <= m; t += 8) {  // two independent blocks per step: the polynomials' latency overlaps
+        const __m256d x0 = _mm256_loadu_pd(u + t), x1 = _mm256_loadu_pd(u + t + 4);
+        const __m256d shift0 = M(_mm256_div_pd(M(M(_mm256_sub_pd(x0, B(0.5)), B(2.0)), B(width)), B(180.0)),
+                                 B(3.141592653589793));
+        const __m256d shift1 = M(_mm256_div_pd(M(M(_mm256_sub_pd(x1, B(0.5)), B(2.0)), B(width)), B(180.0)),
+                                 B(3.141592653589793));
+        _mm256_storeu_pd(u + t, shift0);
+        _mm256_storeu_pd(u + t + 4, shift1);
+        __m256d sn0, cs0, sn1, cs1;
+        sincos4(shift0, &sn0, &cs0);
+        sincos4(shift1, &sn1, &cs1);
+        _mm256_storeu_pd(sines + t, sn0);
+        _mm256_storeu_pd(cosines + t, cs0);
+        _mm256_storeu_pd(sines + t + 4, sn1);
+        _mm256_storeu_pd(cosines + t + 4, cs1);
     }
-    for (; i < count; i++) sincos1(x[i], sines + i, cosines + i);
+    for (; t < m; t++) {
+        u[t] = ((((u[t] - 0.5) * 2) * width) / 180) * 3.141592653589793;
+        sincos1(u[t], sines + t, cosines + t);
+    }
+    const __m256d hs = B(half_scale);
+    size_t j = 0;
+    for (; j + 4 <= m; j += 4) {
+        // partners m−1−j … m−4−j, i.e. the block starting at m−4−j read backwards
+        const __m256d cr = _mm256_permute4x64_pd(_mm256_loadu_pd(cosines + (m - 4 - j)), 0x1b);
+        const __m256d sr = _mm256_permute4x64_pd(_mm256_loadu_pd(sines + (m - 4 - j)), 0x1b);
+        const __m256d re = M(A(_mm256_loadu_pd(cosines + j), cr), hs);
+        const __m256d im = M(A(_mm256_loadu_pd(sines + j), sr), hs);
+        const __m256d lo = _mm256_unpacklo_pd(re, im), hi = _mm256_unpackhi_pd(re, im);  // (r0 i0 r2 i2), (r1 i1 r3 i3)
+        _mm256_storeu_pd(factors + 2 * j, _mm256_permute2f128_pd(lo, hi, 0x20));
+        _mm256_storeu_pd(factors + 2 * j + 4, _mm256_permute2f128_pd(lo, hi, 0x31));
+    }
+    for (; j < m; j++) {
+        factors[2 * j] = (cosines[j] + cosines[m - 1 - j]) * half_scale;
+        factors[2 * j + 1] = (sines[j] + sines[m - 1 - j]) * half_scale;
+    }
+}
+
 #undef A
 #undef M
 #undef B
-}
 #endif
 
 static void phase_factors(double *u, size_t m, double width, double half_scale, double *sines, double *cosines,
                           double *factors, int avx2) {
-    for (size_t t = 0; t < m; t++) u[t] = ((((u[t] - 0.5) * 2) * width) / 180) * 3.141592653589793;
 #if CK_X86
-    if (avx2) sincos_avx2(u, m, sines, cosines); else
+    if (avx2) { phase_factors_avx2(u, m, width, half_scale, sines, cosines, factors); return; }
 #endif
-    ck_sincos(u, m, sines, cosines);
     (void)avx2;
+    for (size_t t = 0; t < m; t++) u[t] = ((((u[t] - 0.5) * 2) * width) / 180) * 3.141592653589793;
+    ck_sincos(u, m, sines, cosines);
     for (size_t j = 0; j < m; j++) {
         factors[2 * j] = (cosines[j] + cosines[m - 1 - j]) * half_scale;
         factors[2 * j + 1] = (sines[j] + sines[m - 1 - j]) * half_scale;

@@ -29,9 +29,9 @@ public struct DistortionTables: Sendable {
     /// Derived once: the spectrum symmetrised about DC and laid out as FFTW's unshifted half spectrum, scaled by
     /// 1/(N·N) (so the inverse transform needs no extra pass). See `FourierDistortions`.
     let halfSpectrumScaled: [Double]
-    /// Derived once: the start table of false-colour's nearest search (`ck_false_colour_index`: buckets keyed by
-    /// the exponent and top mantissa bits of the value, each holding the largest k with g[k] ≤ its lower edge).
-    let gammaIndex: [UInt32]
+    /// Derived once: false-colour's nearest-index table (`ck_false_colour_index`: buckets keyed by the exponent and
+    /// top mantissa bits of the value, each holding its one decision threshold and the index below it).
+    let gammaIndex: [Double]
 
     /// Reads both tables from the given files and checks their sha256 against the known values.
     public init(meanAmplitudeSpectrum spectrumURL: URL, gammaTable gammaURL: URL) throws {
@@ -84,9 +84,9 @@ public struct DistortionTables: Sendable {
         self.gamma = gamma
         halfSpectrumScaled = Self.symmetrisedHalfSpectrum(spectrum, size: size)
         gammaIndex = gamma.withUnsafeBufferPointer { g in
-            [UInt32](unsafeUninitializedCapacity: Int(CK_FC_INDEX_COUNT)) { buffer, count in
-                ck_false_colour_index(g.baseAddress!, buffer.baseAddress!)
-                count = Int(CK_FC_INDEX_COUNT)
+            [Double](unsafeUninitializedCapacity: 2 * Int(CK_FC_INDEX_COUNT) + 1) { buffer, count in
+                _ = ck_false_colour_index(g.baseAddress!, buffer.baseAddress!)
+                count = 2 * Int(CK_FC_INDEX_COUNT) + 1
             }
         }
     }

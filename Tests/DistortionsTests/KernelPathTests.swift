@@ -174,6 +174,53 @@ final class KernelPathTests: XCTestCase {
             }
         }
     }
+    /// The nearest-index table of false-colour: for the study's gamma table every bucket holds at most one decision
+    /// threshold (so the AVX2 path never searches), and each threshold t is exactly where brute force (spec §3.7
+    /// step 8: argmin_k |g[k] − v|, lowest k on ties) steps from the bucket's base to base + 1; the bucket's lower
+    /// edge gives base.
+    func testFalseColourTableMatchesBruteForce() throws {
+        let g = try Goldens.tables().gamma
+        let count = Int(CK_FC_INDEX_COUNT)
+        var table = [Double](repeating: .nan, count: 2 * count + 1)
+        XCTAssertEqual(ck_false_colour_index(g, &table), 1)
+        XCTAssertEqual(table[2 * count], 1)
+        func brute(_ v: Double) -> Int {
+            var best = 0
+            for k in 1..<256 where abs(g[k] - v) < abs(g[best] - v) { best = k }
+            return best
+        }
+        var thresholds = 0
+        for key in 0..<count {
+            let threshold = table[key], base = Int(table[count + key])
+            let lower = key == 0 ? 0.0 : Double(bitPattern: (UInt64(key) + UInt64(1023 - 18) << 8) << 44)
+            if lower < threshold { XCTAssertEqual(brute(lower), base, "lower edge of bucket \(key)") }
+            guard threshold.isFinite else { continue }
+            thresholds += 1
+            XCTAssertEqual(brute(threshold), base + 1, "threshold of bucket \(key)")
+            XCTAssertEqual(brute(threshold.nextDown), base, "below the threshold of bucket \(key)")
+        }
+        XCTAssertEqual(thresholds, 255, "one threshold between each pair of neighbours of g")
+        XCTAssertEqual(brute(1), 255)
+    }
+
+    /// Both paths of false-colour with the study's constants on many colours (every grey level and a pseudo-random
+    /// spread of 20 000 colours): the table's two loads and a compare agree with the search bit for bit.
+    func testFalseColourPathsAgree() throws {
+        let tables = try Goldens.tables()
+        var x: UInt64 = 12345
+        var rgb = [UInt8]()
+        for k in 0..<256 { rgb += [UInt8(k), UInt8(k), UInt8(k)] }
+        for _ in 0..<20_000 {
+            x = x &* 6364136223846793005 &+ 1442695040888963407
+            rgb += [UInt8(truncatingIfNeeded: x >> 40), UInt8(truncatingIfNeeded: x >> 48), UInt8(truncatingIfNeeded: x >> 56)]
+        }
+        let n = rgb.count / 3
+        var fast = [Double](repeating: 0, count: 3 * n), portable = fast
+        ck_false_colour(rgb, n, tables.gamma, tables.gammaIndex, Distorter.falseColourConstants, &fast)
+        ck_false_colour_portable(rgb, n, tables.gamma, tables.gammaIndex, Distorter.falseColourConstants, &portable)
+        XCTAssertEqual(fast.map(\.bitPattern), portable.map(\.bitPattern))
+    }
+
     /// Uniform noise in one pass (MT19937 a refill at a time, grey, contrast, noise, clip) against the spec written
     /// plainly with `randomSample()`, on both paths, for an image size that is not a multiple of the block.
     func testUniformNoisePathsFollowTheSpec() {

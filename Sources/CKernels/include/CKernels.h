@@ -214,15 +214,17 @@ void ck_grey_rotate_portable(const uint8_t *rgb, int height, int width, const do
 void ck_quantise_u8(const double *values, size_t n, int round_half_up, int expand, uint8_t *out);
 void ck_quantise_u8_portable(const double *values, size_t n, int round_half_up, int expand, uint8_t *out);
 
-/// Entries of false-colour's nearest-index table (`ck_false_colour_index`).
+/// Buckets of false-colour's nearest-index table (`ck_false_colour_index`); the table holds 2 · this + 1 doubles.
 #define CK_FC_INDEX_COUNT 4609
-/// The start table of false-colour's nearest search for the gamma table g (256 strictly increasing entries).
-void ck_false_colour_index(const double *g, uint32_t *index);
+/// The nearest-index table of false-colour for the gamma table g (256 strictly increasing entries): per bucket of
+/// values, the one decision threshold inside it and the index below it. Returns 1 when every bucket holds at most
+/// one threshold (the fast path then never falls back to the search), 0 otherwise (still correct, slower).
+int ck_false_colour_index(const double *g, double *index);
 /// `false_colour` (specs §3.7) of n interleaved RGB pixels into 3n doubles; `constants` = M (9), white point (3),
 /// N (9), N⁻¹ (9), M⁻¹ (9), row-major.
-void ck_false_colour(const uint8_t *rgb, size_t n, const double *g, const uint32_t *index, const double *constants,
+void ck_false_colour(const uint8_t *rgb, size_t n, const double *g, const double *index, const double *constants,
                      double *out);
-void ck_false_colour_portable(const uint8_t *rgb, size_t n, const double *g, const uint32_t *index,
+void ck_false_colour_portable(const uint8_t *rgb, size_t n, const double *g, const double *index,
                               const double *constants, double *out);
 
 /// sin and cos of count values as Sources/Distortions/FastSinCos.swift computes them (same bits).
