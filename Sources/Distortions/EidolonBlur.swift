@@ -18,9 +18,9 @@ import Darwin
 /// to rounding (≈ 1e-14 on a blurred noise plane, like FFTW against numpy's pocketfft), but:
 /// - planes are kept **transposed** (row j of a buffer is column j of the picture), so every FFT runs on
 ///   contiguous rows (strided column transforms are four times slower here);
-/// - the kernel spectra (once per σ and process) are negligible (below 1e-16 of their peak, the floor of the
-///   reference's own kernel FFT) outside the rows q < `rows(σ)`: 71 of 257 rows for the grain σ = 10, so most of
-///   the row transforms and products are skipped;
+/// - the kernel spectra (once per σ and process) are negligible (below `rowThreshold` = 1e-15 of their peak:
+///   a change below the transform's own rounding, see there) outside the rows q < `rows(σ)`: 68 of 257 rows for
+///   the grain σ = 10, 22 for σ = 32, so most of the row transforms and products are skipped;
 /// - the inverse computes only the columns asked for (the centre 256 for the noise planes).
 ///
 /// One instance per worker: it owns the transform scratch (about 6 MB).
@@ -131,7 +131,8 @@ final class EidolonBlur {
         if let cached = differences.withLock({ $0[k] }) { return cached }
         let sigmas = EidolonScaleSpace.sigmas
         let own = kernelSpectrum(sigma: sigmas[k])
-        // Row counts need not shrink with σ: σ = 32 keeps 70 rows (its taps are cut at the wrap, |u| = 256).
+        // Row counts need not shrink with σ (at other thresholds σ = 32 keeps more rows than σ = 22.6: its taps are
+        // cut at the wrap, |u| = 256, which leaves a floor near 1e-17 of the peak).
         let next = k + 1 < sigmas.count ? kernelSpectrum(sigma: sigmas[k + 1]) : nil
         let rows = max(own.rows, next?.rows ?? 0)
         let buffer = FFTBuffer(count: 2 * rows * rowStride)  // zero-initialised
@@ -162,8 +163,8 @@ final class EidolonBlur {
 
     // MARK: Shared tables
 
-    /// A kernel's spectrum / L in the row layout (rows `rowStride` apart), rows q < `rows` (the rest is below 1e-16
-    /// of the peak).
+    /// A kernel's spectrum / L in the row layout (rows `rowStride` apart), rows q < `rows` (the rest is below
+    /// `rowThreshold` of the peak).
     final class KernelSpectrum: @unchecked Sendable {
         let rows: Int
         let buffer: FFTBuffer
@@ -174,6 +175,18 @@ final class EidolonBlur {
     }
 
     private static let spectra = Mutex<[UInt64: KernelSpectrum]>([:])
+
+    /// Spectrum rows whose kernel values are all ≤ rowThreshold · peak are dropped. Why that moves no pixel: the
+    /// kernel spectrum is scaled by 1/L, so its peak is K̂(0)/L ≈ 1/L (the kernel sums to ≈ 1). Dropping values
+    /// c(f) = R̂(f)·K̂(f)/L changes the blurred plane by e(n) = Σ_dropped c(f)·e^{2πi·fn/L}, and by Parseval
+    /// rms(e) = (Σ_dropped |c(f)|²)^½ ≤ τ·peak·(Σ_f |R̂(f)|²)^½ = τ·peak·L·rms(R) ≈ τ·rms(R). The planes blurred here
+    /// have rms(R) ≤ 127.5 (noise: ≈ 27) and ≤ 255 (the fat picture), so τ = 1e-15 moves values by ≲ 3e-14 (rms;
+    /// the extremes a few times that), no more than the four-step transform's own rounding (≈ 1e-14 relative,
+    /// ~5e-14 absolute on a noise plane). A field value F moves a pixel only if F·reach + i lies within reach·|ΔF|
+    /// of an integer: with |ΔF| ≈ 3e-14 (probability 2·reach·|ΔF| per index, 1.6·10⁶ indices per render) that is
+    /// about one index in 10⁵ renders at reach 128, and flips at that level are what the blur's own rounding already
+    /// allows (specs/eidolon.md §8). The goldens stay identical (EidolonGoldenTests).
+    static let rowThreshold = 1e-15
 
     /// rfft(K_flat) / L for this σ (the 1/L of numpy's `irfft` folded in), computed once per process.
     static func kernelSpectrum(sigma: Double) -> KernelSpectrum {
@@ -201,7 +214,7 @@ final class EidolonBlur {
             let row = s + 2 * rowStride * q
             var largest = 0.0
             for i in 0..<(2 * side) { largest = max(largest, abs(row[i])) }
-            if largest > 1e-16 * peak { rows = q + 1 }
+            if largest > rowThreshold * peak { rows = q + 1 }
         }
         let buffer = FFTBuffer(count: 2 * rows * rowStride)
         buffer.pointer.update(from: s, count: 2 * rows * rowStride)

@@ -70,6 +70,18 @@ final class EidolonSpeedTests: XCTestCase {
         }
     }
 
+    /// Spectrum rows kept per σ (`EidolonBlur.rowThreshold`): every row for σ ≤ 2, then shrinking with σ — σ = 32 no
+    /// longer keeps its ≈ 70 rows of the 1e-17 truncation floor. The blur's accuracy with the pruned rows is checked
+    /// against the flat convolution below and by the goldens.
+    func testSpectrumRowsShrinkWithSigma() {
+        let rows = (EidolonScaleSpace.sigmas + [10.0]).map { EidolonBlur.rows(sigma: $0) }
+        print("spectrum rows per σ (12 levels, grain):", rows)
+        XCTAssertEqual(Array(rows[0..<4]), [257, 257, 257, 257])
+        for k in 4..<12 { XCTAssertLessThan(rows[k], rows[k - 1], "σ_\(k)") }
+        XCTAssertLessThanOrEqual(rows[11], 30)
+        XCTAssertLessThanOrEqual(rows[12], 70)
+    }
+
     /// O_flat[n] = Σ_m K_flat[m]·P_flat[(n − m) mod L] at sample points, for the smallest and largest σ, the grain
     /// (pruned rows) and the centre-only inverse; with the mean and variance from the spectrum.
     func testFourStepBlurIsTheFlatCircularConvolution() {
