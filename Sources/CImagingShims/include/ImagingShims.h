@@ -46,8 +46,14 @@ int oodb_png_decode_fast(const uint8_t *data, size_t size, int want16, uint64_t 
                          void **out);
 
 /// Encodes 8-bit interleaved samples (1 to 4 channels) as PNG with libdeflate at `level` (0…12) and the Sub
-/// filter on every row (one IHDR, IDAT chunks of ≤ 2^30 bytes, IEND). Returns 1 with *out a malloc'd buffer
+/// filter on every row (one IHDR, IDAT chunks of ≤ 2^30 bytes, IEND); RGB at level 1 goes through
+/// `oodb_deflate_pixels3` instead (libdeflate if that declines). Returns 1 with *out a malloc'd buffer
 /// of *out_size bytes (free with oodb_free), or 0 when out of memory or the arguments are invalid.
+/// The zlib stream (RFC 1950/1951) of `size` bytes of filtered PNG rows (a filter byte + rowbytes each,
+/// rowbytes a multiple of 3) into out (PNGDeflate.c): greedy matches to earlier identical 3-byte pixels, one
+/// dynamic-Huffman block. Returns the stream's length, or 0 when it does not fit in `capacity` or the layout is off.
+size_t oodb_deflate_pixels3(const uint8_t *raw, size_t size, size_t rowbytes, uint8_t *out, size_t capacity);
+
 int oodb_png_encode_deflate(const uint8_t *samples, uint32_t width, uint32_t height, int channels, int level,
                             void **out, size_t *out_size);
 
