@@ -1,15 +1,21 @@
-// Spectral (FFT) Gaussian filter with constant padding: the copy, scale and transpose passes around FFTW's
-// batched 1-D real transforms. Called by Distortions/SpectralGaussian.swift. Memory-bound loops: plain C,
-// one version (the compiler's SSE2 vectorisation suffices), no AVX2 twin.
+// Spectral (FFT) Gaussian filter with constant padding: the load, scale, zip and unzip passes around FFTW's batched
+// complex transforms. Two real lines ride in one complex line (real and imaginary part): the kernel's spectrum is
+// real, so filtering the complex line filters both. Pass 1 (along columns) pairs neighbouring columns, which is
+// just the row-major plane read as complex numbers; pass 2 (along rows) zips two rows into one line. Called by
+// Distortions/SpectralGaussian.swift. Memory-bound loops: plain C, one version (the compiler's SSE2
+// vectorisation suffices), no AVX2 twin.
 #include "CKernels.h"
 
 #include <stdint.h>
 
-// Tile edge of the blocked transposes (doubles): 16 × 16 × 8 bytes = 2 KiB per tile, both tiles in L1.
-#define LPS_TILE 16
-
 void ck_lps_load_grey(const uint8_t *rgb, int height, int width, const double *lut, double cval, int stride,
                       double *dst) {
+    if (stride == width) {  // contiguous rows: the vector grey of ck_grey_lut (same values), then − cval
+        const size_t n = (size_t)height * width;
+        ck_grey_lut(rgb, n, lut, dst);
+        for (size_t i = 0; i < n; i++) dst[i] -= cval;
+        return;
+    }
     const double *lr = lut, *lg = lut + 256, *lb = lut + 512;
     for (int y = 0; y < height; y++) {
         const uint8_t *s = rgb + (size_t)3 * width * y;
@@ -29,10 +35,18 @@ void ck_lps_load_plane(const double *plane, int height, int width, double cval, 
     }
 }
 
-void ck_lps_scale(double *spectrum, int lines, int bins, const double *kernel) {
-    for (int l = 0; l < lines; l++) {
-        double *s = spectrum + (size_t)2 * bins * l;
-        for (int u = 0; u < bins; u++) {
+void ck_lps_scale_rows(double *rows, int count, int values, int stride, const double *kernel) {
+    for (int u = 0; u < count; u++) {
+        double *r = rows + (size_t)stride * u;
+        const double k = kernel[u];
+        for (int j = 0; j < values; j++) r[j] *= k;
+    }
+}
+
+void ck_lps_scale_lines(double *lines, int count, int n, const double *kernel) {
+    for (int l = 0; l < count; l++) {
+        double *s = lines + (size_t)2 * n * l;
+        for (int u = 0; u < n; u++) {
             const double k = kernel[u];
             s[2 * u] *= k;
             s[2 * u + 1] *= k;
@@ -40,34 +54,44 @@ void ck_lps_scale(double *spectrum, int lines, int bins, const double *kernel) {
     }
 }
 
-void ck_lps_transpose(const double *src, int lines, int count, int src_stride, int dst_stride, double *dst) {
-    for (int l0 = 0; l0 < lines; l0 += LPS_TILE) {
-        const int l1 = l0 + LPS_TILE < lines ? l0 + LPS_TILE : lines;
-        for (int j0 = 0; j0 < count; j0 += LPS_TILE) {
-            const int j1 = j0 + LPS_TILE < count ? j0 + LPS_TILE : count;
-            for (int j = j0; j < j1; j++) {
-                double *d = dst + (size_t)dst_stride * j;
-                for (int l = l0; l < l1; l++) d[l] = src[(size_t)src_stride * l + j];
-            }
+void ck_lps_zip(const double *plane, int stride, int height, int width, int first_pair, int pairs, int n,
+                double *lines) {
+    for (int l = 0; l < pairs; l++) {
+        const int y = 2 * (first_pair + l);
+        const double *a = plane + (size_t)stride * y;
+        double *d = lines + (size_t)2 * n * l;
+        if (y + 1 < height) {
+            const double *b = a + stride;
+            for (int x = 0; x < width; x++) { d[2 * x] = a[x]; d[2 * x + 1] = b[x]; }
+        } else {
+            for (int x = 0; x < width; x++) { d[2 * x] = a[x]; d[2 * x + 1] = 0; }
         }
     }
 }
 
-void ck_lps_finish(const double *src, int lines, int count, int src_stride, double cval, int clip, int out_stride,
-                   double *out) {
-    // out[j·out_stride + l] = src[l·src_stride + j] + cval, clipped to [0, 1] when `clip`.
-    for (int l0 = 0; l0 < lines; l0 += LPS_TILE) {
-        const int l1 = l0 + LPS_TILE < lines ? l0 + LPS_TILE : lines;
-        for (int j0 = 0; j0 < count; j0 += LPS_TILE) {
-            const int j1 = j0 + LPS_TILE < count ? j0 + LPS_TILE : count;
-            for (int j = j0; j < j1; j++) {
-                double *d = out + (size_t)out_stride * j;
-                for (int l = l0; l < l1; l++) {
-                    double v = src[(size_t)src_stride * l + j] + cval;
-                    if (clip) v = v > 1 ? 1 : (v < 0 ? 0 : v);
-                    d[l] = v;
-                }
+void ck_lps_unzip(const double *lines, int height, int width, int first_pair, int pairs, int n, double cval,
+                  int clip, double *out) {
+    for (int l = 0; l < pairs; l++) {
+        const int y = 2 * (first_pair + l);
+        const double *s = lines + (size_t)2 * n * l;
+        double *a = out + (size_t)width * y;
+        if (clip) {
+            for (int x = 0; x < width; x++) {
+                const double v = s[2 * x] + cval;
+                a[x] = v > 1 ? 1 : (v < 0 ? 0 : v);
             }
+        } else {
+            for (int x = 0; x < width; x++) a[x] = s[2 * x] + cval;
+        }
+        if (y + 1 >= height) continue;
+        double *b = a + width;
+        if (clip) {
+            for (int x = 0; x < width; x++) {
+                const double v = s[2 * x + 1] + cval;
+                b[x] = v > 1 ? 1 : (v < 0 ? 0 : v);
+            }
+        } else {
+            for (int x = 0; x < width; x++) b[x] = s[2 * x + 1] + cval;
         }
     }
 }

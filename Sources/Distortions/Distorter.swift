@@ -186,9 +186,9 @@ public final class Distorter {
                 let filter = spectralGaussian(kernel, height: h, width: w)
                 input.samples.withUnsafeBufferPointer { s in
                     Self.lumaTable.withUnsafeBufferPointer { lut in
-                        filter.filter(cval: Self.backgroundGrey, clip: true, into: out) { rows, stride, first, count in
-                            ck_lps_load_grey(s.baseAddress! + 3 * w * first, Int32(count), Int32(w), lut.baseAddress!,
-                                             Self.backgroundGrey, Int32(stride), rows)
+                        filter.filter(cval: Self.backgroundGrey, clip: true, into: out) { plane, stride in
+                            ck_lps_load_grey(s.baseAddress!, Int32(h), Int32(w), lut.baseAddress!,
+                                             Self.backgroundGrey, Int32(stride), plane)
                         }
                     }
                 }
@@ -231,8 +231,8 @@ public final class Distorter {
                   into out: UnsafeMutablePointer<Double>) {
         if gaussianMethod.usesSpectral(radius: kernel.radius) {
             spectralGaussian(kernel, height: h, width: w).filter(cval: Self.backgroundGrey, clip: false,
-                                                                into: out) { rows, stride, first, count in
-                ck_lps_load_plane(y + w * first, Int32(count), Int32(w), Self.backgroundGrey, Int32(stride), rows)
+                                                                into: out) { plane, stride in
+                ck_lps_load_plane(y, Int32(h), Int32(w), Self.backgroundGrey, Int32(stride), plane)
             }
             return
         }

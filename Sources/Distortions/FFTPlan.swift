@@ -40,11 +40,10 @@ final class FFTPlan: @unchecked Sendable {
         case realForward
         /// half complex → real; destroys its input.
         case realBackward
-        /// Batched 1-D real → half complex along the rows of a `[lines, n]` shape: each row of n doubles (rows n
-        /// apart) gives n / 2 + 1 complex values (rows n / 2 + 1 apart).
-        case realForwardRows
-        /// Batched 1-D half complex → real along rows, the inverse layout of `realForwardRows`; destroys its input.
-        case realBackwardRows
+        /// Batched 1-D complex transforms for a `[count, n]` shape: transform j reads input values
+        /// j·inputDistance + t·inputStride and writes output values j·outputDistance + t·outputStride (t < n, in
+        /// complex values); `sign` is FFTW_FORWARD (−1) or FFTW_BACKWARD (+1). Out of place; keeps its input.
+        case complexLines(sign: Int32, inputStride: Int, outputStride: Int, inputDistance: Int, outputDistance: Int)
     }
 
     struct Key: Hashable, Sendable {
@@ -83,7 +82,13 @@ final class FFTPlan: @unchecked Sendable {
     private init(key: Key) {
         kind = key.kind
         shape = key.shape
-        let n = shape.reduce(1, *)
+        var n = shape.reduce(1, *)
+        if case let .complexLines(_, inputStride, outputStride, inputDistance, outputDistance) = key.kind {
+            // The largest complex index either side touches, plus one.
+            let count = shape[0], length = shape[1]
+            n = max((count - 1) * inputDistance + (length - 1) * inputStride,
+                    (count - 1) * outputDistance + (length - 1) * outputStride) + 1
+        }
         let input = FFTBuffer(count: 2 * n)
         let output = FFTBuffer(count: 2 * n)
         let dims = shape.map { Int32($0) }
@@ -104,7 +109,7 @@ final class FFTPlan: @unchecked Sendable {
 
     private static func plan(_ key: Key, dims: [Int32], input: FFTBuffer, output: FFTBuffer,
                              flags: UInt32) -> OpaquePointer? {
-        let n = key.shape.reduce(1, *)
+        let n = input.count / 2
         return dims.withUnsafeBufferPointer { d in
             input.pointer.withMemoryRebound(to: fftw_complex.self, capacity: n) { cin in
                 output.pointer.withMemoryRebound(to: fftw_complex.self, capacity: n) { cout in
@@ -117,37 +122,26 @@ final class FFTPlan: @unchecked Sendable {
                         return fftw_plan_dft_r2c(Int32(d.count), d.baseAddress, input.pointer, cout, flags)
                     case .realBackward:
                         return fftw_plan_dft_c2r(Int32(d.count), d.baseAddress, cin, output.pointer, flags)
-                    case .realForwardRows, .realBackwardRows:
-                        precondition(d.count == 2, "row transforms take a [lines, n] shape")
+                    case let .complexLines(sign, inputStride, outputStride, inputDistance, outputDistance):
+                        precondition(d.count == 2, "complex line transforms take a [count, n] shape")
                         var length = d[1]
-                        let bins = d[1] / 2 + 1
-                        if key.kind == .realForwardRows {
-                            return fftw_plan_many_dft_r2c(1, &length, d[0], input.pointer, nil, 1, d[1],
-                                                          cout, nil, 1, bins, flags)
-                        }
-                        return fftw_plan_many_dft_c2r(1, &length, d[0], cin, nil, 1, bins,
-                                                      output.pointer, nil, 1, d[1], flags)
+                        return fftw_plan_many_dft(1, &length, d[0], cin, nil, Int32(inputStride), Int32(inputDistance),
+                                                  cout, nil, Int32(outputStride), Int32(outputDistance), sign, flags)
                     }
                 }
             }
         }
     }
 
-    /// Runs a real transform (`realForward…`: real `input` → complex `output`; `realBackward…`: complex → real)
-    /// on raw pointers into `FFTBuffer`s, at offsets that keep FFTW's alignment (multiples of 4 doubles). The caller
-    /// guarantees the sizes.
-    func executeReal(_ input: UnsafeMutablePointer<Double>, _ output: UnsafeMutablePointer<Double>) {
-        switch kind {
-        case .realForward, .realForwardRows:
-            output.withMemoryRebound(to: fftw_complex.self, capacity: halfComplexCount) { cout in
-                fftw_execute_dft_r2c(plan, input, cout)
+    /// Runs a `complexLines` transform on raw pointers into `FFTBuffer`s (interleaved complex values), at offsets
+    /// that keep FFTW's alignment (multiples of 2 complex values). The caller guarantees the sizes.
+    func executeComplex(_ input: UnsafeMutablePointer<Double>, _ output: UnsafeMutablePointer<Double>) {
+        precondition({ if case .complexLines = kind { return true } else { return false } }(),
+                     "executeComplex runs complexLines transforms only")
+        input.withMemoryRebound(to: fftw_complex.self, capacity: 1) { cin in
+            output.withMemoryRebound(to: fftw_complex.self, capacity: 1) { cout in
+                fftw_execute_dft(plan, cin, cout)
             }
-        case .realBackward, .realBackwardRows:
-            input.withMemoryRebound(to: fftw_complex.self, capacity: halfComplexCount) { cin in
-                fftw_execute_dft_c2r(plan, cin, output)
-            }
-        case .complexForward, .complexBackward:
-            preconditionFailure("executeReal runs real transforms only")
         }
     }
 
@@ -156,6 +150,8 @@ final class FFTPlan: @unchecked Sendable {
     func execute(_ input: FFTBuffer, _ output: FFTBuffer) {
         let n = count
         switch kind {
+        case .complexLines:
+            executeComplex(input.pointer, output.pointer)
         case .complexForward, .complexBackward:
             precondition(input.count >= 2 * n && output.count >= 2 * n, "FFT buffer too small")
             input.pointer.withMemoryRebound(to: fftw_complex.self, capacity: n) { cin in
@@ -163,12 +159,12 @@ final class FFTPlan: @unchecked Sendable {
                     fftw_execute_dft(plan, cin, cout)
                 }
             }
-        case .realForward, .realForwardRows:
+        case .realForward:
             precondition(input.count >= n && output.count >= 2 * halfComplexCount, "FFT buffer too small")
             output.pointer.withMemoryRebound(to: fftw_complex.self, capacity: halfComplexCount) { cout in
                 fftw_execute_dft_r2c(plan, input.pointer, cout)
             }
-        case .realBackward, .realBackwardRows:
+        case .realBackward:
             precondition(input.count >= 2 * halfComplexCount && output.count >= n, "FFT buffer too small")
             input.pointer.withMemoryRebound(to: fftw_complex.self, capacity: halfComplexCount) { cin in
                 fftw_execute_dft_c2r(plan, cin, output.pointer)

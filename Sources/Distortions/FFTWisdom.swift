@@ -1,6 +1,7 @@
 import CFFTW
 
-/// Fixed FFTW plans for the Fourier distortions' transforms (224 × 224 real-to-complex and complex-to-real).
+/// Fixed FFTW plans for the Fourier distortions' transforms (224 × 224 real-to-complex and complex-to-real, and the
+/// spectral Gaussian filter's batched complex lines).
 ///
 /// `FFTW_ESTIMATE` picks a plan by heuristics (deterministic, but its 224 × 224 round trip is about 40 % slower
 /// here than the measured best); `FFTW_MEASURE` times candidates, so two processes may pick different plans whose
@@ -43,45 +44,57 @@ enum FFTWisdom {
     )
     """
 
-    /// The batched row transforms of the spectral Gaussian filter (`SpectralGaussian`) on 224 × 224 planes: chunks
-    /// of 16 lines of length 256, 288 and 384 (low-pass σ 7; 10 and 15; 40), real → half complex and back, made
-    /// the same way with `fftw_plan_many_dft_r2c/c2r(1, {N}, 16, …, FFTW_PATIENT)` (rows N and N/2 + 1 apart).
-    static let rowsText = """
+    /// The batched complex line transforms of the spectral Gaussian filter (`SpectralGaussian`) on 224 × 224
+    /// planes: chunks of 16 lines of length 256, 288 and 384 (low-pass σ 7; 10 and 15; 40), pass 1 from rows 112
+    /// complex values apart to a compact chunk (and back), pass 2 contiguous lines, forward and backward, made with
+    /// `fftw_plan_many_dft(1, {N}, 16, …, FFTW_PATIENT)` on `fftw_malloc` buffers sized as `FFTPlan` sizes them
+    /// (Tests/Fixtures/distortions/make_spectral_gaussian_wisdom.c prints it).
+    static let linesText = """
     (fftw-3.3.10 fftw_wisdom #x458a31c8 #x92381c4c #x4f974889 #xcd46f97e
-      (fftw_codelet_r2cb_2 2 #x10048 #x10048 #x0 #x49b645d2 #xe5acc66e #x721e6e77 #xa5abdf3f)
-      (fftw_codelet_n2fv_32_avx 0 #x11048 #x11048 #x0 #xc9e79e39 #x0d6d8b01 #x5cb53305 #x989a35a9)
-      (fftw_codelet_t2bv_4_avx 0 #x10048 #x10048 #x0 #x669201c4 #xf84cd538 #x27abeb26 #x117e446f)
-      (fftw_codelet_r2cfII_12 2 #x11048 #x11048 #x0 #x1196cf2a #x0d096a6f #xd73fcdcc #xa25c7d75)
-      (fftw_codelet_n2bv_32_avx 0 #x10048 #x10048 #x0 #x1e5c4a57 #x3c06fa4a #xc80d4e30 #x9b1a6ad6)
-      (fftw_codelet_hc2cbdftv_2_avx 0 #x10048 #x10048 #x0 #x7d4b45c9 #x2b09a06e #xd59c4a2c #x6101b406)
-      (fftw_codelet_hc2cfdftv_2_avx 0 #x11048 #x11048 #x0 #x620ef991 #x637bbd7c #x6adb1df2 #x07ed0df9)
-      (fftw_codelet_r2cf_12 2 #x11048 #x11048 #x0 #xd40b6f23 #x16d661ed #xc26fe9c2 #x61b97b25)
-      (fftw_rdft2_vrank_geq1_register 0 #x10048 #x10048 #x0 #x3ede6a83 #x18900718 #x8b89105d #x611609be)
-      (fftw_rdft2_vrank_geq1_register 0 #x10048 #x10048 #x0 #x0c1cb48b #x0ce4d224 #xcf932f27 #x42f30498)
-      (fftw_codelet_r2cb_2 2 #x10048 #x10048 #x0 #xfe43a9af #xf5b5cc3a #x76adcd9d #x6535f611)
-      (fftw_rdft2_vrank_geq1_register 0 #x11048 #x11048 #x0 #xbf2498f0 #xc1def037 #xf2725e3b #xd5cdbd0b)
-      (fftw_codelet_hc2cbdftv_2_avx 0 #x10048 #x10048 #x0 #x69350234 #x73a74493 #x2688d550 #x4544fb2b)
-      (fftw_codelet_r2cbIII_2 2 #x10048 #x10048 #x0 #xb4faf574 #x68d468d2 #x1ee03ee3 #x0ef9737c)
-      (fftw_codelet_r2cfII_8 2 #x11048 #x11048 #x0 #x2f92c851 #xc581d4b4 #xe3f8f260 #x7303bcc3)
-      (fftw_codelet_t2bv_16_avx 0 #x10048 #x10048 #x0 #x3ffd2591 #x490ddee1 #xd32f100a #x058ca10e)
-      (fftw_codelet_n2bv_12_avx 0 #x10048 #x10048 #x0 #x0f61c76c #xd750d64d #x425f0076 #xa6827e9a)
-      (fftw_codelet_t1fv_12_avx 0 #x11048 #x11048 #x0 #xe8d5fe1d #x0f2f6872 #xfc476cbd #xc036a057)
-      (fftw_rdft2_vrank_geq1_register 0 #x11048 #x11048 #x0 #xf3516bdf #xc4393577 #x46797c8d #x03e95d03)
-      (fftw_codelet_hc2cfdftv_8_avx 0 #x11048 #x11048 #x0 #xfee68690 #xad28e91e #x220cee4d #x14ded02f)
-      (fftw_codelet_r2cf_2 2 #x11048 #x11048 #x0 #xfbc278fa #xc7db35d7 #x889e01b9 #xbf040e47)
-      (fftw_codelet_n2fv_12_avx 0 #x11048 #x11048 #x0 #x903c36d8 #xa9df9bc3 #x5630dbd4 #x9320e409)
-      (fftw_codelet_hc2cbdftv_2_avx 0 #x10048 #x10048 #x0 #xa4bf87c8 #x2b2c7cfe #x9edab9bc #x75558b0c)
-      (fftw_codelet_r2cbIII_2 2 #x10048 #x10048 #x0 #x292250bb #xb98fbec8 #x7aaebe5b #xe89f9bcc)
-      (fftw_rdft2_vrank_geq1_register 0 #x10048 #x10048 #x0 #x5915f49d #x160c3807 #xaf933a68 #xa1909ea7)
-      (fftw_codelet_r2cf_8 2 #x11048 #x11048 #x0 #xb1d1df08 #x3f3c5105 #xcd56a2f0 #x433a6518)
-      (fftw_codelet_n2fv_32_avx 0 #x11048 #x11048 #x0 #xe4f1eca0 #xf6127fbd #x4a1f12ad #xd334caed)
-      (fftw_codelet_r2cfII_2 2 #x11048 #x11048 #x0 #xc19fa6a2 #x4814b146 #xf35b8d8f #x2bff50aa)
-      (fftw_codelet_t1bv_12_avx 0 #x10048 #x10048 #x0 #x69f3e5c6 #xf21fd35a #xc03ae00d #xacda68d7)
-      (fftw_codelet_hc2cfdftv_12_avx 0 #x11048 #x11048 #x0 #xb9905de0 #xbb3495ff #x6bc8a6af #x0e868295)
-      (fftw_codelet_n2bv_12_avx 0 #x10048 #x10048 #x0 #x5c5f6e37 #x9363306c #xaa71a037 #xffa8bdcb)
-      (fftw_codelet_r2cb_2 2 #x10048 #x10048 #x0 #x78428193 #xc479a196 #xe666e118 #x43f22806)
-      (fftw_dft_vrank_geq1_register 0 #x11048 #x11048 #x0 #xbeef97af #xa793e603 #x0f50eb59 #xdd168401)
-      (fftw_codelet_r2cbIII_2 2 #x10048 #x10048 #x0 #x139ffdeb #xa15ce870 #x4b77b6db #xdd0709e3)
+      (fftw_codelet_t1bv_6_avx 0 #x11048 #x11048 #x0 #xece5ac47 #xbf964b07 #x29d36bbf #x8f257d7e)
+      (fftw_codelet_t1fv_12_avx 0 #x11048 #x11048 #x0 #x01e30d98 #xe17df75b #x214539fb #x312f89a8)
+      (fftw_codelet_t1fuv_6_avx 0 #x11048 #x11048 #x0 #xe93cdc53 #xd63e978d #x71867c64 #xf555f3e0)
+      (fftw_codelet_n2bv_12_avx 0 #x11048 #x11048 #x0 #xee0de333 #x289fefa4 #x1b1a69af #x40b3b905)
+      (fftw_codelet_t2fv_32_avx 0 #x11048 #x11048 #x0 #xcf6061a3 #x568aee5c #x3ed75045 #xd3c2f0a4)
+      (fftw_codelet_t1fuv_3_avx 0 #x11048 #x11048 #x0 #x4ec82ab7 #x935f1398 #x5082cb42 #x32ef028d)
+      (fftw_codelet_t1buv_9_avx 0 #x11048 #x11048 #x0 #xa11aba4f #xe0f44752 #x57b0a612 #x87e75d50)
+      (fftw_dft_vrank_geq1_register 0 #x11048 #x11048 #x0 #xd4343e75 #x37ba608b #xcd0d3bb3 #xfbf3dcfb)
+      (fftw_codelet_n1fv_32_avx 0 #x11048 #x11048 #x0 #xa155e5f7 #xecae560d #xe10af15c #x088c1e17)
+      (fftw_dft_vrank_geq1_register 0 #x11048 #x11048 #x0 #xee86fc60 #x89ecb8ce #x896b9b1f #xc173f03d)
+      (fftw_codelet_n2bv_32_avx 0 #x11048 #x11048 #x0 #x2a56bec1 #xe578eba1 #x7d0b23c0 #x8cb94d10)
+      (fftw_codelet_t3fv_8_avx 0 #x11048 #x11048 #x0 #xbe2f1904 #x857655b7 #x04656434 #xaaf6ace9)
+      (fftw_codelet_n1fv_64_avx 0 #x11048 #x11048 #x0 #xdb9fd55c #xc09a021a #xd2a1cc86 #x5c40170e)
+      (fftw_codelet_t1fuv_4_avx 0 #x11048 #x11048 #x0 #xdda79400 #x877c5d73 #x6a4b2701 #x4401c566)
+      (fftw_codelet_n1bv_128_avx 0 #x11048 #x11048 #x0 #x5c36208d #xbc57b501 #xb46f2ea0 #xf69ffa8d)
+      (fftw_codelet_t1bv_12_avx 0 #x11048 #x11048 #x0 #x3948a603 #x648f78e3 #x8ac6395e #x14fcdc7a)
+      (fftw_codelet_t2bv_32_avx 0 #x11048 #x11048 #x0 #x22d1609a #x6e67ff4f #x0f612de2 #x700cc049)
+      (fftw_codelet_t2bv_4_avx 0 #x11048 #x11048 #x0 #xb472900c #x21a4fb85 #xfe9b38fe #x31de050a)
+      (fftw_dft_vrank_geq1_register 0 #x11048 #x11048 #x0 #xe8f0e074 #x622333e1 #xf82be837 #x2d11bd11)
+      (fftw_codelet_n2fv_32_avx 0 #x11048 #x11048 #x0 #xe6f2e2e9 #xbeaf12a1 #xb83ad389 #x482d3260)
+      (fftw_dft_vrank_geq1_register 0 #x11048 #x11048 #x0 #xb6a25e74 #x62738500 #x98a535eb #x4a672e45)
+      (fftw_dft_vrank_geq1_register 0 #x11048 #x11048 #x0 #x4b4eb534 #x05c3005c #xdbfd1ab4 #x287eecf9)
+      (fftw_dft_vrank_geq1_register 0 #x11048 #x11048 #x0 #xc3734270 #x0b30de29 #xe71115f2 #xd05895f4)
+      (fftw_codelet_t1fuv_4_avx 0 #x11048 #x11048 #x0 #x80603e67 #x1b09d512 #x4e9e6ae2 #xc7ddf80d)
+      (fftw_dft_vrank_geq1_register 0 #x11048 #x11048 #x0 #x311987ac #x49f193de #x4d8b33bd #x4f4bc2ea)
+      (fftw_dft_vrank_geq1_register 0 #x11048 #x11048 #x0 #x2f72d9d1 #x36afab82 #x766ea7c6 #x2dbfd6ce)
+      (fftw_codelet_t1buv_2_avx 0 #x11048 #x11048 #x0 #x54902e9e #xa13a9c6b #x013f893d #x3f08fa09)
+      (fftw_codelet_n2bv_8_avx 0 #x11048 #x11048 #x0 #xb32712c5 #xde8516e7 #x1d1a0705 #x538cd40b)
+      (fftw_codelet_n1bv_32_avx 0 #x11048 #x11048 #x0 #xdf47cff3 #x43d197fe #x37e07ba2 #xef9f7ff9)
+      (fftw_codelet_t1fuv_4_avx 0 #x11048 #x11048 #x0 #x1fa80b3e #xaa0ced10 #xc54e937c #xa2156e3b)
+      (fftw_codelet_n1fv_12_avx 0 #x11048 #x11048 #x0 #x7f14e45a #xa05616fd #x5f4ae471 #x523f126b)
+      (fftw_dft_vrank_geq1_register 0 #x11048 #x11048 #x0 #x9fbd8ae4 #xa9cc0234 #xcd43135d #x94e4e721)
+      (fftw_codelet_n2fv_12_avx 0 #x11048 #x11048 #x0 #x4df82223 #x4a9371aa #x4377f202 #x4ae19958)
+      (fftw_codelet_t1fv_3_avx 0 #x11048 #x11048 #x0 #xccf98621 #x4b9e4507 #x7f346bd1 #x797651e5)
+      (fftw_dft_vrank_geq1_register 0 #x11048 #x11048 #x0 #x3a5d626e #x8e01255d #x72775f8d #x98901bfb)
+      (fftw_dft_vrank_geq1_register 0 #x11048 #x11048 #x0 #x5722783c #x27ad6c5e #x29377db3 #x132e8d1b)
+      (fftw_dft_vrank_geq1_register 0 #x11048 #x11048 #x0 #x18335a1f #xe31c54cb #xe725e9ef #x24af31fb)
+      (fftw_dft_vrank_geq1_register 0 #x11048 #x11048 #x0 #x305c97e5 #xd96fa64c #x6b06d709 #x7ee84937)
+      (fftw_codelet_n2fv_8_avx 0 #x11048 #x11048 #x0 #xc70e68af #x2885b791 #xd8a71373 #x2a562113)
+      (fftw_dft_vrank_geq1_register 0 #x11048 #x11048 #x0 #x4d25e4fb #xa7f3547e #x085d02f9 #xc937bfa5)
+      (fftw_dft_vrank_geq1_register 0 #x11048 #x11048 #x0 #x53ffb690 #x42b5052a #x25867262 #xd6c9ffb6)
+      (fftw_codelet_t1buv_6_avx 0 #x11048 #x11048 #x0 #x12cb1e72 #xc583b305 #x4a14ea6f #x5820bc74)
+      (fftw_dft_vrank_geq1_register 0 #x11048 #x11048 #x0 #xb8f5bbcb #xb1f4b7f3 #xe1cbde3a #x64167a52)
+      (fftw_codelet_n1bv_64_avx 0 #x11048 #x11048 #x0 #x90eafab8 #x83799a7b #xfeec0acf #x74d82b3e)
     )
     """
 
@@ -90,8 +103,8 @@ enum FFTWisdom {
         switch kind {
         case .realForward, .realBackward:
             return shape == [224, 224] ? text : nil
-        case .realForwardRows, .realBackwardRows:
-            return [[16, 256], [16, 288], [16, 384]].contains(shape) ? rowsText : nil
+        case .complexLines:
+            return shape.count == 2 && shape[0] == 16 && [256, 288, 384].contains(shape[1]) ? linesText : nil
         case .complexForward, .complexBackward:
             return nil
         }

@@ -249,13 +249,18 @@ void ck_lps_load_grey(const uint8_t *rgb, int height, int width, const double *l
                       double *dst);
 /// dst[y·stride + x] = plane[y·width + x] − cval.
 void ck_lps_load_plane(const double *plane, int height, int width, double cval, int stride, double *dst);
-/// Multiplies `lines` half spectra of `bins` complex values each (interleaved, contiguous) by the real kernel[bins].
-void ck_lps_scale(double *spectrum, int lines, int bins, const double *kernel);
-/// dst[j·dst_stride + l] = src[l·src_stride + j] for l < lines, j < count (blocked transpose).
-void ck_lps_transpose(const double *src, int lines, int count, int src_stride, int dst_stride, double *dst);
-/// out[j·out_stride + l] = src[l·src_stride + j] + cval, clipped to [0, 1] when clip ≠ 0 (l < lines, j < count).
-void ck_lps_finish(const double *src, int lines, int count, int src_stride, double cval, int clip, int out_stride,
-                   double *out);
+/// rows[u·stride + j] *= kernel[u] for u < count, j < values (pass 1: each spectrum row by its bin's factor).
+void ck_lps_scale_rows(double *rows, int count, int values, int stride, const double *kernel);
+/// Multiplies `count` complex lines of n values each (interleaved, contiguous) by the real kernel[n].
+void ck_lps_scale_lines(double *lines, int count, int n, const double *kernel);
+/// Line l < pairs (n complex values apart) = (plane row 2(first_pair + l), the next row or 0 past height)[x < width];
+/// plane rows are `stride` doubles apart.
+void ck_lps_zip(const double *plane, int stride, int height, int width, int first_pair, int pairs, int n,
+                double *lines);
+/// The inverse of ck_lps_zip into a height × width plane (rows width apart), adding cval and clipping to [0, 1]
+/// when clip ≠ 0.
+void ck_lps_unzip(const double *lines, int height, int width, int first_pair, int pairs, int n, double cval,
+                  int clip, double *out);
 
 #ifdef __cplusplus
 }
