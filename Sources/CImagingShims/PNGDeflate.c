@@ -292,23 +292,22 @@ size_t oodb_deflate_pixels3(const uint8_t *raw, size_t size, size_t rowbytes, ui
     // always written (so the loop stops 8 bytes before the end of the buffer; the tail goes through put_bits).
     flush_bits_aligned(&w);
     size_t t = 0;
+    // No branch on literal or match (unpredictable on noise): a literal's length-extra and distance fields are 0,
+    // and the distance part is masked off.
+    uint8_t lit_total[286], dist_total[30];
+    for (int i = 0; i < 286; i++) lit_total[i] = (uint8_t)(lit_len[i] + (i > 256 ? length_extra_bits[i - 257] : 0));
+    for (int i = 0; i < 30; i++) dist_total[i] = (uint8_t)(dist_len[i] + distance_extra_bits[i]);
     for (; t < ntok && w.end - w.p >= 16; t++) {
         const uint32_t token = tokens[t];
-        const uint32_t lsym = token & 511;
-        if (lsym < 256) {
-            w.bits |= (uint64_t)lit_code[lsym] << w.count;
-            w.count += lit_len[lsym];
-        } else {
-            const uint32_t lextra = (token >> 9) & 31, dsym = (token >> 14) & 31, dextra = token >> 19;
-            const int lb = length_extra_bits[lsym - 257], db = distance_extra_bits[dsym];
-            w.bits |= ((uint64_t)lit_code[lsym] | (uint64_t)lextra << lit_len[lsym]) << w.count;
-            w.count += lit_len[lsym] + lb;
-            w.bits |= ((uint64_t)dist_code[dsym] | (uint64_t)dextra << dist_len[dsym]) << w.count;
-            w.count += dist_len[dsym] + db;
-        }
+        const uint32_t lsym = token & 511, lextra = (token >> 9) & 31, dsym = (token >> 14) & 31, dextra = token >> 19;
+        w.bits |= ((uint64_t)lit_code[lsym] | (uint64_t)lextra << lit_len[lsym]) << w.count;
+        w.count += lit_total[lsym];
+        const uint64_t is_match = (uint64_t)0 - (uint64_t)(lsym > 256);
+        w.bits |= (((uint64_t)dist_code[dsym] | (uint64_t)dextra << dist_len[dsym]) & is_match) << w.count;
+        w.count += (int)(dist_total[dsym] & (uint8_t)is_match);
         memcpy(w.p, &w.bits, 8);  // little-endian
         w.p += w.count >> 3;
-        w.bits = (w.count & ~7) == 64 ? 0 : w.bits >> (w.count & ~7);
+        w.bits >>= w.count & ~7;  // count ≤ 7 + 20 + 28 < 64
         w.count &= 7;
     }
     for (; t < ntok && !w.overflow; t++) {
