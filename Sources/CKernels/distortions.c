@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <math.h>
 #include <string.h>
+#include <pthread.h>
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
@@ -355,19 +356,20 @@ static inline uint32_t load_u32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4)
 #define GREY_C2 (0x1p-64 * (65536.0 / 65535.0))
 
 static double grey_canonical_table[768];
-static int grey_canonical_state;  // 0: not made, 1: made (benign race: every thread writes the same values)
+static pthread_once_t grey_canonical_once = PTHREAD_ONCE_INIT;
+
+static void grey_canonical_make(void) {
+    static const double weights[3] = {0.2125, 0.7154, 0.0721};
+    for (int c = 0; c < 3; c++) {
+        for (int k = 0; k < 256; k++) {
+            const double m = (double)(257 * k);
+            grey_canonical_table[256 * c + k] = weights[c] * ((m * GREY_C1) + (m * GREY_C2));
+        }
+    }
+}
 
 static const double *grey_canonical(void) {
-    if (!grey_canonical_state) {
-        static const double weights[3] = {0.2125, 0.7154, 0.0721};
-        for (int c = 0; c < 3; c++) {
-            for (int k = 0; k < 256; k++) {
-                const double m = (double)(257 * k);
-                grey_canonical_table[256 * c + k] = weights[c] * ((m * GREY_C1) + (m * GREY_C2));
-            }
-        }
-        grey_canonical_state = 1;
-    }
+    pthread_once(&grey_canonical_once, grey_canonical_make);
     return grey_canonical_table;
 }
 
