@@ -93,6 +93,16 @@ static inline __m128i select16(__m128i mask, __m128i yes, __m128i no) {
     return _mm_or_si128(_mm_and_si128(mask, yes), _mm_andnot_si128(mask, no));
 }
 
+/// The Paeth predictor of a, b, c (16-bit lanes) added to the filtered pixel x, modulo 256.
+static inline __m128i paeth_px(__m128i a, __m128i b, __m128i c, __m128i x) {
+    const __m128i bc = _mm_sub_epi16(b, c), ac = _mm_sub_epi16(a, c);
+    const __m128i pa = abs16(bc), pb = abs16(ac), pc = abs16(_mm_add_epi16(bc, ac));
+    const __m128i smallest = _mm_min_epi16(pc, _mm_min_epi16(pa, pb));
+    // a when pa is smallest, else b when pb ≤ pc, else c (the ties as the scalar predictor)
+    const __m128i nearest = select16(_mm_cmpeq_epi16(smallest, pa), a, select16(_mm_cmpeq_epi16(smallest, pb), b, c));
+    return _mm_and_si128(_mm_add_epi16(x, nearest), _mm_set1_epi16(0xff));
+}
+
 #define SIMD_ROWS(BPP)                                                                                           \
     static void sub_row_simd_##BPP(const uint8_t *src, uint8_t *dst, size_t rowbytes) {                       \
         const __m128i byte = _mm_set1_epi16(0xff);                                                            \
@@ -129,6 +139,27 @@ static inline __m128i select16(__m128i mask, __m128i yes, __m128i no) {
     }
 SIMD_ROWS(3)
 SIMD_ROWS(4)
+
+// Two consecutive Paeth rows at once: pixel i of the second row needs pixels i − 1 and i of the first (its c and
+// b) and its own pixel i − 1, so the two rows' dependency chains run side by side, one pixel apart.
+#define PAETH_TWO_ROWS(BPP)                                                                                      \
+    static void paeth_two_rows_simd_##BPP(const uint8_t *src0, const uint8_t *src1, const uint8_t *prev,      \
+                                          uint8_t *dst0, uint8_t *dst1, size_t rowbytes) {                      \
+        __m128i a0 = _mm_setzero_si128(), c0 = _mm_setzero_si128(), a1 = _mm_setzero_si128();                 \
+        for (size_t i = 0; i + BPP <= rowbytes; i += BPP) {                                                   \
+            const __m128i b0 = px_load(prev + i, BPP);                                                        \
+            const __m128i d0 = paeth_px(a0, b0, c0, px_load(src0 + i, BPP));                                  \
+            px_store(dst0 + i, d0, BPP);                                                                      \
+            const __m128i d1 = paeth_px(a1, d0, a0, px_load(src1 + i, BPP)); /* c: first row, pixel i − 1 */  \
+            px_store(dst1 + i, d1, BPP);                                                                      \
+            a0 = d0;                                                                                          \
+            c0 = b0;                                                                                          \
+            a1 = d1;                                                                                          \
+        }                                                                                                     \
+    }
+PAETH_TWO_ROWS(3)
+PAETH_TWO_ROWS(4)
+#undef PAETH_TWO_ROWS
 #undef SIMD_ROWS
 #define HAVE_SIMD_ROWS 1
 #else
@@ -145,6 +176,16 @@ static int unfilter(const uint8_t *raw, uint32_t height, size_t rowbytes, int bp
         src++;
         uint8_t *dst = out + (size_t)y * rowbytes;
         size_t i;
+#if HAVE_SIMD_ROWS
+        if (type == 4 && prev && (bpp == 3 || bpp == 4) && y + 1 < height && src[rowbytes] == 4) {
+            // This row and the next are Paeth rows (src + rowbytes is the next row's filter byte).
+            if (bpp == 3) paeth_two_rows_simd_3(src, src + rowbytes + 1, prev, dst, dst + rowbytes, rowbytes);
+            else paeth_two_rows_simd_4(src, src + rowbytes + 1, prev, dst, dst + rowbytes, rowbytes);
+            prev = dst + rowbytes;
+            y++;
+            continue;
+        }
+#endif
         switch (type) {
         case 0:
             memcpy(dst, src, rowbytes);
