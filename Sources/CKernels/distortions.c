@@ -269,16 +269,17 @@ static inline __m256i mt_temper8(__m256i y) {
 // Four doubles from four tempered word pairs t (first word of a pair in the low half of a 64-bit lane), built
 // from their bits without conversions or shuffles: a = first >> 5 lands in mantissa bits 25…51 under the exponent
 // of 1, so the double is 1 + a·2^−27 and subtracting 1 leaves a·2^−27 exactly; b = second >> 6 lands in bits
-// 26…51 under the exponent of 2^−27, giving 2^−27 + b·2^−53, minus 2^−27 exactly. The two parts occupy disjoint
-// bits of (a·2^26 + b)·2^−53 < 1, a 53-bit multiple of 2^−53, so their sum is exact: numpy's value, bit for bit.
+// 26…51 under the exponent of 2^−27, giving 2^−27 + b·2^−53. Both subtractions are folded into one: (1 + a·2^−27)
+// − (1 + 2^−27) = (a − 1)·2^−27 is exact (Sterbenz), and adding 2^−27 + b·2^−53 gives (a·2^26 + b)·2^−53 < 1, a
+// 53-bit multiple of 2^−53, so that sum is exact too: numpy's value, bit for bit.
 __attribute__((target("avx2")))
 static inline __m256d mt_doubles4(__m256i t) {
     const __m256i ia = _mm256_or_si256(_mm256_slli_epi64(_mm256_and_si256(t, _mm256_set1_epi64x(0xFFFFFFE0LL)), 20),
                                        _mm256_set1_epi64x(0x3FF0000000000000LL));
     const __m256i ib = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi64(t, 12), _mm256_set1_epi64x(0x000FFFFFFC000000LL)),
                                        _mm256_set1_epi64x(0x3E40000000000000LL));
-    return _mm256_add_pd(_mm256_sub_pd(_mm256_castsi256_pd(ia), _mm256_set1_pd(1.0)),
-                         _mm256_sub_pd(_mm256_castsi256_pd(ib), _mm256_set1_pd(0x1p-27)));
+    return _mm256_add_pd(_mm256_sub_pd(_mm256_castsi256_pd(ia), _mm256_set1_pd(1.0 + 0x1p-27)),
+                         _mm256_castsi256_pd(ib));
 }
 
 __attribute__((target("avx2")))
