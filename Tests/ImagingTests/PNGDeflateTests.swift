@@ -42,6 +42,15 @@ final class PNGDeflateTests: XCTestCase {
         cases.append(("stripes", 129, 257, (0..<(129 * 257 * 3)).map { UInt8(truncatingIfNeeded: ($0 / 3 / 257) * 7) }))
         // Few distinct pixels far apart: candidates near and beyond the 32 KiB window.
         cases.append(("sparse repeats", 800, 200, lcg(800 * 200 * 3, seed: 3) { $0 % 97 == 0 ? 200 : UInt8(truncatingIfNeeded: $0) }))
+        // Geometric byte values (P(k) = 2^−(k+1), k = trailing zeros of a random word): the optimal Huffman code is
+        // deeper than deflate's 15 bits, so the length limit must fold it (an unlimited code is an invalid stream).
+        for (seed, side) in [(UInt64(5), 300), (6, 512)] {
+            cases.append(("geometric \(side)", side, side, lcg(side * side * 3, seed: seed) { word in
+                var x = word, k: UInt8 = 0
+                while x & 1 == 1 && k < 40 { x >>= 1; k += 1 }
+                return k
+            }))
+        }
         cases.append(("tiny", 1, 1, [1, 2, 3]))
         cases.append(("one column", 1, 50, lcg(150, seed: 4) { UInt8($0 % 3) }))
         for (name, w, h, samples) in cases {
