@@ -2,19 +2,14 @@ import CKernels
 import Foundation
 import XCTest
 @testable import Distortions
+import TestSupport
 
 /// The C kernels of Sources/CKernels/distortions.c: the AVX2 path (the one `ck_…` picks on this machine) and the
 /// portable path (`ck_…_portable`, what `OODBENCH_NO_AVX2=1` or a CPU without AVX2 runs) give the same bits, and
 /// both give what a plain Swift transcription of the spec gives.
 final class KernelPathTests: XCTestCase {
     /// A deterministic pseudo-random plane in [0, 1) (an LCG, independent of the code under test).
-    private func plane(_ count: Int, seed: UInt64) -> [Double] {
-        var x = seed
-        return (0..<count).map { _ in
-            x = x &* 6364136223846793005 &+ 1442695040888963407
-            return Double(x >> 11) * 0x1p-53
-        }
-    }
+    private func plane(_ count: Int, seed: UInt64) -> [Double] { LCG64.unitDoubles(count, seed: seed) }
 
     /// scipy's correlation (specs §3.0.1 steps 4–5) written plainly: out-of-range samples are cval in both passes.
     private func naiveGaussian(_ y: [Double], h: Int, w: Int, half: [Double], cval: Double) -> [Double] {
@@ -207,11 +202,11 @@ final class KernelPathTests: XCTestCase {
     /// spread of 20 000 colours): the table's two loads and a compare agree with the search bit for bit.
     func testFalseColourPathsAgree() throws {
         let tables = try Goldens.tables()
-        var x: UInt64 = 12345
+        var random = LCG64(seed: 12345)
         var rgb = [UInt8]()
         for k in 0..<256 { rgb += [UInt8(k), UInt8(k), UInt8(k)] }
         for _ in 0..<20_000 {
-            x = x &* 6364136223846793005 &+ 1442695040888963407
+            let x = random.next()
             rgb += [UInt8(truncatingIfNeeded: x >> 40), UInt8(truncatingIfNeeded: x >> 48), UInt8(truncatingIfNeeded: x >> 56)]
         }
         let n = rgb.count / 3

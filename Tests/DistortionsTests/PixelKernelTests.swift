@@ -3,6 +3,7 @@ import Foundation
 import Imaging
 import XCTest
 @testable import Distortions
+import TestSupport
 
 /// The pixel-wise kernels added for speed (Sources/CKernels/distortions.c): the table-free grey formula, the fused
 /// grey + rotation, the uniform-noise pass straight from the generator's words and the 8-bit quantisation. Each
@@ -10,11 +11,7 @@ import XCTest
 final class PixelKernelTests: XCTestCase {
     /// Deterministic pseudo-random bytes (an LCG, independent of the code under test).
     private func bytes(_ count: Int, seed: UInt64) -> [UInt8] {
-        var x = seed
-        return (0..<count).map { _ in
-            x = x &* 6364136223846793005 &+ 1442695040888963407
-            return UInt8(truncatingIfNeeded: x >> 56)
-        }
+        LCG64.sequence(count, seed: seed) { UInt8(truncatingIfNeeded: $0 >> 56) }
     }
 
     /// Y = ((0.2125·(R/255.0)) + (0.7154·(G/255.0))) + (0.0721·(B/255.0)) (specs §1.2), written out.
@@ -119,11 +116,7 @@ final class PixelKernelTests: XCTestCase {
             let half = (Double(k) + 0.5) / 255.0, whole = Double(k) / 255.0
             values += [half, half.nextUp, half.nextDown, whole, whole.nextUp, whole.nextDown]
         }
-        var x: UInt64 = 99
-        for _ in 0..<500 {
-            x = x &* 6364136223846793005 &+ 1442695040888963407
-            values.append(Double(x >> 11) * 0x1p-53 * 1.2 - 0.1)
-        }
+        values += LCG64.unitDoubles(500, seed: 99).map { $0 * 1.2 - 0.1 }
         for count in [values.count, values.count - 7, 16, 15, 1, 0] {
             let v = Array(values.prefix(count))
             for rule in QuantisationRule.allCases {

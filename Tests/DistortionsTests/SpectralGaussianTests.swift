@@ -2,17 +2,12 @@ import CKernels
 import Foundation
 import XCTest
 @testable import Distortions
+import TestSupport
 
 /// The spectral (FFT) Gaussian filter against the exact one (whose bits `KernelPathTests` and the goldens pin down).
 final class SpectralGaussianTests: XCTestCase {
     /// A deterministic pseudo-random plane in [0, 1) (an LCG, independent of the code under test).
-    private func plane(_ count: Int, seed: UInt64) -> [Double] {
-        var x = seed
-        return (0..<count).map { _ in
-            x = x &* 6364136223846793005 &+ 1442695040888963407
-            return Double(x >> 11) * 0x1p-53
-        }
-    }
+    private func plane(_ count: Int, seed: UInt64) -> [Double] { LCG64.unitDoubles(count, seed: seed) }
 
     private func filtered(_ y: [Double], h: Int, w: Int, sigma: Double, method: GaussianMethod) -> [Double] {
         let engine = Distorter()

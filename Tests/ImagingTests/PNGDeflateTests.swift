@@ -2,17 +2,14 @@ import CImagingShims
 import Foundation
 import Imaging
 import XCTest
+import TestSupport
 
 /// The pixel-match deflate writer of RGB PNGs (Sources/CImagingShims/PNGDeflate.c, used by `.fast`): its files
 /// decode to the same samples through libpng (zlib's inflate) and through the libdeflate fast path, on pictures that
 /// exercise literals, short and maximal matches, matches across rows and the 32 KiB window.
 final class PNGDeflateTests: XCTestCase {
     private func lcg(_ count: Int, seed: UInt64, _ map: (UInt64) -> UInt8) -> [UInt8] {
-        var x = seed
-        return (0..<count).map { _ in
-            x = x &* 6364136223846793005 &+ 1442695040888963407
-            return map(x >> 33)
-        }
+        LCG64.sequence(count, seed: seed) { map($0 >> 33) }
     }
 
     private func libpngSamples(_ data: Data) -> [UInt8]? {

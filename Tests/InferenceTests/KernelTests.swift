@@ -1,13 +1,10 @@
 import XCTest
 @testable import Inference
+import TestSupport
 
 final class KernelTests: XCTestCase {
     func seeded(_ n: Int, _ seed: UInt64) -> [Float] {
-        var s = seed
-        return (0..<n).map { _ in
-            s = s &* 6364136223846793005 &+ 1442695040888963407
-            return Float(Int64(s >> 40) - (1 << 23)) / Float(1 << 23)
-        }
+        LCG64.sequence(n, seed: seed) { Float(Int64($0 >> 40) - (1 << 23)) / Float(1 << 23) }
     }
 
     func testGemmMatchesNaiveAllTransposes() {

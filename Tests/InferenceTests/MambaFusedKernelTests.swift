@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Inference
+import TestSupport
 
 private func silu(_ x: Double) -> Double { x / (1 + exp(-x)) }
 private func gelu(_ x: Double) -> Double { 0.5 * x * (1 + erf(x / 2.squareRoot())) }
@@ -13,11 +14,7 @@ final class MambaFusedKernelTests: XCTestCase {
     private var paths: [KernelPath] { [.best, .portable] }
 
     private func values(_ n: Int, seed: UInt64, scale: Float = 1) -> [Float] {
-        var s = seed
-        return (0..<n).map { _ in
-            s = s &* 6364136223846793005 &+ 1442695040888963407
-            return scale * (Float(Int64(bitPattern: s) >> 40) / Float(1 << 23))
-        }
+        LCG64.sequence(n, seed: seed) { scale * (Float(Int64(bitPattern: $0) >> 40) / Float(1 << 23)) }
     }
 
     private func assertClose(_ got: [Float], _ want: [Double], tol: Double, _ what: String) {

@@ -1,15 +1,12 @@
 import Foundation
 import XCTest
 @testable import Inference
+import TestSupport
 
 /// The CKernels transformer kernels (portable and AVX2+FMA paths) against the scalar Swift loops they replaced.
 final class TransformerKernelTests: XCTestCase {
     func seeded(_ n: Int, _ seed: UInt64, scale: Float = 1) -> [Float] {
-        var s = seed
-        return (0..<n).map { _ in
-            s = s &* 6364136223846793005 &+ 1442695040888963407
-            return scale * Float(Int64(s >> 40) - (1 << 23)) / Float(1 << 23)
-        }
+        LCG64.sequence(n, seed: seed) { scale * Float(Int64($0 >> 40) - (1 << 23)) / Float(1 << 23) }
     }
 
     /// The paths to check here: portable always, AVX2 where the CPU has it.
