@@ -216,34 +216,6 @@ final class KernelPathTests: XCTestCase {
         XCTAssertEqual(fast.map(\.bitPattern), portable.map(\.bitPattern))
     }
 
-    /// Uniform noise in one pass (MT19937 a refill at a time, grey, contrast, noise, clip) against the spec written
-    /// plainly with `randomSample()`, on both paths, for an image size that is not a multiple of the block.
-    func testUniformNoisePathsFollowTheSpec() {
-        let n = 1_001
-        let rgb = plane(3 * n, seed: 11).map { UInt8(Int($0 * 256)) }
-        for w in [0.0, 0.35, 0.9] {
-            var reference = MT19937(seed: 42)
-            let a = (1 - 0.3) / 2.0
-            let expected: [Double] = (0..<n).map { i in
-                let y = (0.2125 * (Double(rgb[3 * i]) / 255.0) + 0.7154 * (Double(rgb[3 * i + 1]) / 255.0))
-                    + 0.0721 * (Double(rgb[3 * i + 2]) / 255.0)
-                let v = (a + y * 0.3) + (-w + (w - -w) * reference.randomSample())
-                return v < 0 ? 0 : (v > 1 ? 1 : v)
-            }
-            var fastRNG = MT19937(seed: 42), portableRNG = MT19937(seed: 42)
-            var fast = [Double](repeating: 0, count: n), portable = fast
-            Distorter.lumaTable.withUnsafeBufferPointer { lut in
-                fastRNG.drawRaw { ck_uniform_noise($0, $1, rgb, n, lut.baseAddress!, a, 0.3, -w, 2 * w, &fast) }
-                portableRNG.drawRaw {
-                    ck_uniform_noise_portable($0, $1, rgb, n, lut.baseAddress!, a, 0.3, -w, 2 * w, &portable)
-                }
-            }
-            XCTAssertEqual(fast.map(\.bitPattern), expected.map(\.bitPattern), "w \(w) (dispatched)")
-            XCTAssertEqual(portable.map(\.bitPattern), expected.map(\.bitPattern), "w \(w) (portable)")
-            XCTAssertEqual(fastRNG.randomSample(), reference.randomSample(), "the state after the call")
-        }
-    }
-
     /// The grey table kernel for every length up to 9 (its 4-pixel step and the tail) and the rotations against
     /// numpy's rot90 index formulas.
     func testGreyAndRotation() {

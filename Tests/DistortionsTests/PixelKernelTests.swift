@@ -79,32 +79,37 @@ final class PixelKernelTests: XCTestCase {
         }
     }
 
-    /// Uniform noise from every start position of the generator (even ones take the fused pass, odd ones the
-    /// buffered one), lengths across refills: the values and the generator's state after the call as numpy's.
+    /// Uniform noise in one pass (MT19937 a refill at a time, grey, contrast, noise, clip) against the spec written
+    /// plainly with `randomSample()`, on both paths, at several widths and from every start position of the
+    /// generator (even ones take the fused pass, odd ones the buffered one), lengths across refills: the values and
+    /// the generator's state after the call as numpy's.
     func testUniformNoiseFromEveryKindOfPosition() {
         let n = 1_250  // four refills' worth of doubles, not a multiple of 4
         let rgb = bytes(3 * n, seed: 17)
-        let a = (1 - 0.3) / 2.0, w = 0.6
-        for skip in [0, 1, 2, 3, 311, 312, 623] {
-            var reference = MT19937(seed: 7)
-            for _ in 0..<skip { _ = reference.nextUInt32() }
-            var fastRNG = reference, portableRNG = reference
-            let expected: [Double] = (0..<n).map { i in
-                let v = (a + grey(rgb, i) * 0.3) + (-w + (w - -w) * reference.randomSample())
-                return v < 0 ? 0 : (v > 1 ? 1 : v)
-            }
-            var fast = [Double](repeating: 0, count: n), portable = fast
-            Distorter.lumaTable.withUnsafeBufferPointer { lut in
-                fastRNG.drawRaw { ck_uniform_noise($0, $1, rgb, n, lut.baseAddress!, a, 0.3, -w, 2 * w, &fast) }
-                portableRNG.drawRaw {
-                    ck_uniform_noise_portable($0, $1, rgb, n, lut.baseAddress!, a, 0.3, -w, 2 * w, &portable)
+        let a = (1 - 0.3) / 2.0
+        for w in [0.0, 0.35, 0.6, 0.9] {
+            for skip in [0, 1, 2, 3, 311, 312, 623] {
+                var reference = MT19937(seed: 7)
+                for _ in 0..<skip { _ = reference.nextUInt32() }
+                var fastRNG = reference, portableRNG = reference
+                let expected: [Double] = (0..<n).map { i in
+                    let v = (a + grey(rgb, i) * 0.3) + (-w + (w - -w) * reference.randomSample())
+                    return v < 0 ? 0 : (v > 1 ? 1 : v)
                 }
+                var fast = [Double](repeating: 0, count: n), portable = fast
+                Distorter.lumaTable.withUnsafeBufferPointer { lut in
+                    fastRNG.drawRaw { ck_uniform_noise($0, $1, rgb, n, lut.baseAddress!, a, 0.3, -w, 2 * w, &fast) }
+                    portableRNG.drawRaw {
+                        ck_uniform_noise_portable($0, $1, rgb, n, lut.baseAddress!, a, 0.3, -w, 2 * w, &portable)
+                    }
+                }
+                XCTAssertEqual(fast.map(\.bitPattern), expected.map(\.bitPattern), "w \(w) skip \(skip) (dispatched)")
+                XCTAssertEqual(portable.map(\.bitPattern), expected.map(\.bitPattern), "w \(w) skip \(skip) (portable)")
+                let next = reference.nextUInt32()
+                XCTAssertEqual(fastRNG.nextUInt32(), next, "w \(w) skip \(skip): the state after the call")
+                XCTAssertEqual(portableRNG.nextUInt32(), next,
+                               "w \(w) skip \(skip): the state after the call (portable)")
             }
-            XCTAssertEqual(fast.map(\.bitPattern), expected.map(\.bitPattern), "skip \(skip) (dispatched)")
-            XCTAssertEqual(portable.map(\.bitPattern), expected.map(\.bitPattern), "skip \(skip) (portable)")
-            let next = reference.nextUInt32()
-            XCTAssertEqual(fastRNG.nextUInt32(), next, "skip \(skip): the state after the call")
-            XCTAssertEqual(portableRNG.nextUInt32(), next, "skip \(skip): the state after the call (portable)")
         }
     }
 
