@@ -121,52 +121,6 @@ CK_INLINE v8f delta_raw_8(const ck_scan_operands *s, const float *drow, const fl
                                  + (isfull ? ld8(bias + c0 + (o)) : ldn(bias + c0 + (o), lanes))); \
     const v8f du##o = dt##o * uu##o;
 
-/// One step of the recurrence for the two full channel vectors at `hv` (states k at hv[k·nv], hv[k·nv + 1]):
-/// h ← exp(Δ·A)·h + Δu·B_k and acc += C_k·h over the N states, two states per iteration so that four exp chains
-/// are in flight. `ap` points at A of the first vector's channels (state k at ap + k·a_stride); the accumulators
-/// come in holding D·u.
-CK_INLINE void states_pair(const float *ap, long a_stride, v8f *hv, long nv, long n, const float *brow,
-                           const float *crow, v8f dta, v8f dtb, v8f dua, v8f dub, v8f *acca_io, v8f *accb_io) {
-    v8f acca = *acca_io, accb = *accb_io, acca2 = (v8f)(0.0f), accb2 = (v8f)(0.0f);
-    long k = 0;
-    for (; k + 2 <= n; k += 2) {
-        const float b0 = brow[k], b1 = brow[k + 1], cc0 = crow[k], cc1 = crow[k + 1];
-        const float *a0 = ap + k * a_stride, *a1 = a0 + a_stride;
-        v8f *h0 = hv + k * nv, *h1 = h0 + nv;
-        const v8f ha0 = exp2_neg_fast_8(dta * ld8(a0)) * h0[0] + dua * b0;
-        const v8f hb0 = exp2_neg_fast_8(dtb * ld8(a0 + 8)) * h0[1] + dub * b0;
-        const v8f ha1 = exp2_neg_fast_8(dta * ld8(a1)) * h1[0] + dua * b1;
-        const v8f hb1 = exp2_neg_fast_8(dtb * ld8(a1 + 8)) * h1[1] + dub * b1;
-        h0[0] = ha0; h0[1] = hb0; h1[0] = ha1; h1[1] = hb1;
-        acca = acca + ha0 * cc0; accb = accb + hb0 * cc0;
-        acca2 = acca2 + ha1 * cc1; accb2 = accb2 + hb1 * cc1;
-    }
-    for (; k < n; k++) {
-        const float *a0 = ap + k * a_stride;
-        v8f *h0 = hv + k * nv;
-        const v8f ha = exp2_neg_fast_8(dta * ld8(a0)) * h0[0] + dua * brow[k];
-        const v8f hb = exp2_neg_fast_8(dtb * ld8(a0 + 8)) * h0[1] + dub * brow[k];
-        h0[0] = ha; h0[1] = hb;
-        acca = acca + ha * crow[k]; accb = accb + hb * crow[k];
-    }
-    *acca_io = acca + acca2;
-    *accb_io = accb + accb2;
-}
-
-/// The same for one channel vector of `lanes` channels at `hv`; returns acc + Σ_k C_k·h.
-CK_INLINE v8f states_one(const float *ap, long a_stride, long lanes, v8f *hv, long nv, long n, const float *brow,
-                         const float *crow, v8f dt, v8f du, v8f acc) {
-    const int isfull = lanes == 8;
-    for (long k = 0; k < n; k++) {
-        v8f *hk = hv + k * nv;
-        const v8f a = isfull ? ld8(ap + k * a_stride) : ldn(ap + k * a_stride, lanes);
-        const v8f hn = exp2_neg_fast_8(dt * a) * hk[0] + du * brow[k];
-        hk[0] = hn;
-        acc = acc + hn * crow[k];
-    }
-    return acc;
-}
-
 /// Channels [c0, c1) of one scan with N > 1 states through its whole sequence (single phase: the per-state work
 /// dominates and overlaps by itself). `a2`, `d`, `bias` point at the scan's channel 0;
 /// `h` has room for dState · ⌈(c1 − c0)/8⌉ vectors (state k of vector v at h[k·nv + v]).
@@ -192,17 +146,47 @@ CK_INLINE void scan_block_states(const ck_scan_operands *s, long c0, long c1, co
             STEP_INPUTS(oa, 8, 1)
             STEP_INPUTS(ob, 8, 1)
             v8f acca = ld8(d + c0 + oa) * uuoa, accb = ld8(d + c0 + ob) * uuob;
-            states_pair(a2 + c0 + oa, a_stride, h + v, nv, n, brow, crow, dtoa, dtob, duoa, duob, &acca, &accb);
-            finish(acca, zrow, yrow, oa, 8, s->accumulate, fast);
-            finish(accb, zrow, yrow, ob, 8, s->accumulate, fast);
+            v8f acca2 = (v8f)(0.0f), accb2 = (v8f)(0.0f);
+            const float *ap = a2 + c0 + oa;
+            v8f *hv = h + v;
+            long k = 0;
+            for (; k + 2 <= n; k += 2) {
+                const float b0 = brow[k], b1 = brow[k + 1], cc0 = crow[k], cc1 = crow[k + 1];
+                const float *a0 = ap + k * a_stride, *a1 = a0 + a_stride;
+                v8f ea0 = exp2_neg_fast_8(dtoa * ld8(a0)), eb0 = exp2_neg_fast_8(dtob * ld8(a0 + 8));
+                v8f ea1 = exp2_neg_fast_8(dtoa * ld8(a1)), eb1 = exp2_neg_fast_8(dtob * ld8(a1 + 8));
+                v8f *h0 = hv + k * nv, *h1 = h0 + nv;
+                v8f ha0 = ea0 * h0[0] + duoa * b0, hb0 = eb0 * h0[1] + duob * b0;
+                v8f ha1 = ea1 * h1[0] + duoa * b1, hb1 = eb1 * h1[1] + duob * b1;
+                h0[0] = ha0; h0[1] = hb0; h1[0] = ha1; h1[1] = hb1;
+                acca = acca + ha0 * cc0; accb = accb + hb0 * cc0;
+                acca2 = acca2 + ha1 * cc1; accb2 = accb2 + hb1 * cc1;
+            }
+            for (; k < n; k++) {
+                const float *a0 = ap + k * a_stride;
+                v8f *h0 = hv + k * nv;
+                v8f ha = exp2_neg_fast_8(dtoa * ld8(a0)) * h0[0] + duoa * brow[k];
+                v8f hb = exp2_neg_fast_8(dtob * ld8(a0 + 8)) * h0[1] + duob * brow[k];
+                h0[0] = ha; h0[1] = hb;
+                acca = acca + ha * crow[k]; accb = accb + hb * crow[k];
+            }
+            finish(acca + acca2, zrow, yrow, oa, 8, s->accumulate, fast);
+            finish(accb + accb2, zrow, yrow, ob, 8, s->accumulate, fast);
         }
         for (long v = 2 * pairs; v < nv; v++) {
             const long o = v * 8;
             const int isfull = v < full;
             const long lanes = isfull ? 8 : width - o;
             STEP_INPUTS(o, lanes, isfull)
-            const v8f acc0 = (isfull ? ld8(d + c0 + o) : ldn(d + c0 + o, lanes)) * uuo;
-            const v8f acc = states_one(a2 + c0 + o, a_stride, lanes, h + v, nv, n, brow, crow, dto, duo, acc0);
+            v8f acc = (isfull ? ld8(d + c0 + o) : ldn(d + c0 + o, lanes)) * uuo;
+            const float *ap = a2 + c0 + o;
+            for (long k = 0; k < n; k++) {
+                v8f *hk = h + k * nv + v;
+                v8f a = isfull ? ld8(ap + k * a_stride) : ldn(ap + k * a_stride, lanes);
+                v8f hn = exp2_neg_fast_8(dto * a) * hk[0] + duo * brow[k];
+                hk[0] = hn;
+                acc = acc + hn * crow[k];
+            }
             finish(acc, zrow, yrow, o, lanes, s->accumulate, fast);
         }
     }
@@ -269,16 +253,48 @@ CK_INLINE void scan_block(const ck_scan_operands *s, long c0, long c1, const flo
             }
             for (long pv = 0; pv < pairs; pv++) {
                 const long v = 2 * pv;
+                const v8f dta = idt[v], dtb = idt[v + 1], dua = idu[v], dub = idu[v + 1];
                 v8f acca = idd[v], accb = idd[v + 1];
-                states_pair(a2 + c0 + 8 * v, a_stride, h + v, nv, n, brow, crow, idt[v], idt[v + 1], idu[v],
-                            idu[v + 1], &acca, &accb);
-                finish(acca, zrow, yrow, 8 * v, 8, s->accumulate, fast);
-                finish(accb, zrow, yrow, 8 * v + 8, 8, s->accumulate, fast);
+                v8f acca2 = (v8f)(0.0f), accb2 = (v8f)(0.0f);
+                const float *ap = a2 + c0 + 8 * v;
+                v8f *hv = h + v;
+                long k = 0;
+                for (; k + 2 <= n; k += 2) {
+                    const float b0 = brow[k], b1 = brow[k + 1], cc0 = crow[k], cc1 = crow[k + 1];
+                    const float *a0 = ap + k * a_stride, *a1 = a0 + a_stride;
+                    v8f *h0 = hv + k * nv, *h1 = h0 + nv;
+                    const v8f ha0 = exp2_neg_fast_8(dta * ld8(a0)) * h0[0] + dua * b0;
+                    const v8f hb0 = exp2_neg_fast_8(dtb * ld8(a0 + 8)) * h0[1] + dub * b0;
+                    const v8f ha1 = exp2_neg_fast_8(dta * ld8(a1)) * h1[0] + dua * b1;
+                    const v8f hb1 = exp2_neg_fast_8(dtb * ld8(a1 + 8)) * h1[1] + dub * b1;
+                    h0[0] = ha0; h0[1] = hb0; h1[0] = ha1; h1[1] = hb1;
+                    acca = acca + ha0 * cc0; accb = accb + hb0 * cc0;
+                    acca2 = acca2 + ha1 * cc1; accb2 = accb2 + hb1 * cc1;
+                }
+                for (; k < n; k++) {
+                    const float *a0 = ap + k * a_stride;
+                    v8f *h0 = hv + k * nv;
+                    const v8f ha = exp2_neg_fast_8(dta * ld8(a0)) * h0[0] + dua * brow[k];
+                    const v8f hb = exp2_neg_fast_8(dtb * ld8(a0 + 8)) * h0[1] + dub * brow[k];
+                    h0[0] = ha; h0[1] = hb;
+                    acca = acca + ha * crow[k]; accb = accb + hb * crow[k];
+                }
+                finish(acca + acca2, zrow, yrow, 8 * v, 8, s->accumulate, fast);
+                finish(accb + accb2, zrow, yrow, 8 * v + 8, 8, s->accumulate, fast);
             }
             for (long v = 2 * pairs; v < nv; v++) {
-                const long lanes = v < full ? 8 : width - 8 * v;
-                const v8f acc = states_one(a2 + c0 + 8 * v, a_stride, lanes, h + v, nv, n, brow, crow, idt[v], idu[v],
-                                           idd[v]);
+                const int isfull = v < full;
+                const long lanes = isfull ? 8 : width - 8 * v;
+                const v8f dt = idt[v], du = idu[v];
+                v8f acc = idd[v];
+                const float *ap = a2 + c0 + 8 * v;
+                for (long k = 0; k < n; k++) {
+                    v8f *hk = h + k * nv + v;
+                    const v8f a = isfull ? ld8(ap + k * a_stride) : ldn(ap + k * a_stride, lanes);
+                    const v8f hn = exp2_neg_fast_8(dt * a) * hk[0] + du * brow[k];
+                    hk[0] = hn;
+                    acc = acc + hn * crow[k];
+                }
                 finish(acc, zrow, yrow, 8 * v, lanes, s->accumulate, fast);
             }
         }
