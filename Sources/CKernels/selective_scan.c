@@ -192,20 +192,20 @@ CK_INLINE void scan_block_states(const ck_scan_operands *s, long c0, long c1, co
     }
 }
 
-/// Channels [c0, c1) of one scan through its whole sequence. `a2`, `d`, `bias` point at the scan's channel 0;
-/// `h` has room for dState · nv vectors (state k of vector v at h[k·nv + v], nv = ⌈(c1 − c0)/8⌉), `work` for
-/// 3 · CHUNK · nv.
+/// Channels [c0, c1) of one scan with a single state (N = 1, VMamba) through its whole sequence. `a2`, `d`, `bias`
+/// point at the scan's channel 0; `h` has room for nv = ⌈(c1 − c0)/8⌉ vectors, `work` for 3 · CHUNK · nv.
+/// (Scans with N > 1 take `scan_block_states`.)
 ///
 /// Two phases per chunk of CHUNK steps. Phase A has no recurrence: δ_raw (read, or the fused dt projection),
-/// Δ = softplus(δ_raw + δ_bias), Δ·u and D·u for every step and channel of the chunk — independent work the core
-/// overlaps freely (with N = 1 it also takes exp(Δ·A)). Phase B runs the recurrence over the chunk: per state
-/// exp(Δ·A) (N > 1), h ← e·h + Δu·B, y = Σ C·h + D·u, the gate and the merge.
-CK_INLINE void scan_block(const ck_scan_operands *s, long c0, long c1, const float *a2, long a_stride,
-                          const float *d, const float *bias, long n, v8f *h, v8f *work, int fast) {
-    const long width = c1 - c0, nv = (width + 7) / 8, full = width / 8, pairs = full / 2;
+/// Δ = softplus(δ_raw + δ_bias), exp(Δ·A), Δ·u and D·u for every step and channel of the chunk — independent work
+/// the core overlaps freely. Phase B runs the recurrence over the chunk: h ← e·h + Δu·B, y = C·h + D·u, the gate
+/// and the merge.
+CK_INLINE void scan_block(const ck_scan_operands *s, long c0, long c1, const float *a2, const float *d,
+                          const float *bias, v8f *h, v8f *work, int fast) {
+    const long width = c1 - c0, nv = (width + 7) / 8, full = width / 8;
     v8f *wdt = work, *wdu = work + CHUNK * nv, *wdd = work + 2 * CHUNK * nv;
-    for (long i = 0; i < n * nv; i++) h[i] = (v8f)(0.0f);
-    for (long t = 0; t < PF_AHEAD && t < s->length; t++) prefetch_step(s, t, c0, width, n);
+    for (long i = 0; i < nv; i++) h[i] = (v8f)(0.0f);
+    for (long t = 0; t < PF_AHEAD && t < s->length; t++) prefetch_step(s, t, c0, width, 1);
     for (long t0 = 0; t0 < s->length; t0 += CHUNK) {
         const long tn = s->length - t0 < CHUNK ? s->length - t0 : CHUNK;
         // Phase A
@@ -219,7 +219,7 @@ CK_INLINE void scan_block(const ck_scan_operands *s, long c0, long c1, const flo
                 const v8f uu = ld8(urow + 8 * v);
                 const v8f raw = drow ? ld8(drow + 8 * v) : odt[v];
                 const v8f dt = softplus_fast_8(raw + ld8(bias + c0 + 8 * v));
-                odt[v] = n == 1 ? exp2_neg_fast_8(dt * ld8(a2 + c0 + 8 * v)) : dt;
+                odt[v] = exp2_neg_fast_8(dt * ld8(a2 + c0 + 8 * v));
                 odu[v] = dt * uu;
                 odd[v] = ld8(d + c0 + 8 * v) * uu;
             }
@@ -228,7 +228,7 @@ CK_INLINE void scan_block(const ck_scan_operands *s, long c0, long c1, const flo
                 const v8f uu = ldn(urow + 8 * v, lanes);
                 const v8f raw = drow ? ldn(drow + 8 * v, lanes) : odt[v];
                 const v8f dt = softplus_fast_8(raw + ldn(bias + c0 + 8 * v, lanes));
-                odt[v] = n == 1 ? exp2_neg_fast_8(dt * ldn(a2 + c0 + 8 * v, lanes)) : dt;
+                odt[v] = exp2_neg_fast_8(dt * ldn(a2 + c0 + 8 * v, lanes));
                 odu[v] = dt * uu;
                 odd[v] = ldn(d + c0 + 8 * v, lanes) * uu;
             }
@@ -236,66 +236,16 @@ CK_INLINE void scan_block(const ck_scan_operands *s, long c0, long c1, const flo
         // Phase B
         for (long j = 0; j < tn; j++) {
             const long t = t0 + j;
-            if (t + PF_AHEAD < s->length) prefetch_step(s, t + PF_AHEAD, c0, width, n);
+            if (t + PF_AHEAD < s->length) prefetch_step(s, t + PF_AHEAD, c0, width, 1);
             const long p = s->order[t];
-            const float *brow = s->b + p * s->bc_stride, *crow = s->c + p * s->bc_stride;
+            const float b0 = s->b[p * s->bc_stride], cc = s->c[p * s->bc_stride];
             float *yrow = s->y + p * s->y_stride + c0;
             const float *zrow = s->z ? s->z + p * s->z_stride + c0 : NULL;
             const v8f *idt = wdt + j * nv, *idu = wdu + j * nv, *idd = wdd + j * nv;
-            if (n == 1) {
-                const float b0 = brow[0], cc = crow[0];
-                for (long v = 0; v < nv; v++) {
-                    const v8f hn = idt[v] * h[v] + idu[v] * b0;
-                    h[v] = hn;
-                    finish(idd[v] + hn * cc, zrow, yrow, 8 * v, v < full ? 8 : width - 8 * v, s->accumulate, fast);
-                }
-                continue;
-            }
-            for (long pv = 0; pv < pairs; pv++) {
-                const long v = 2 * pv;
-                const v8f dta = idt[v], dtb = idt[v + 1], dua = idu[v], dub = idu[v + 1];
-                v8f acca = idd[v], accb = idd[v + 1];
-                v8f acca2 = (v8f)(0.0f), accb2 = (v8f)(0.0f);
-                const float *ap = a2 + c0 + 8 * v;
-                v8f *hv = h + v;
-                long k = 0;
-                for (; k + 2 <= n; k += 2) {
-                    const float b0 = brow[k], b1 = brow[k + 1], cc0 = crow[k], cc1 = crow[k + 1];
-                    const float *a0 = ap + k * a_stride, *a1 = a0 + a_stride;
-                    v8f *h0 = hv + k * nv, *h1 = h0 + nv;
-                    const v8f ha0 = exp2_neg_fast_8(dta * ld8(a0)) * h0[0] + dua * b0;
-                    const v8f hb0 = exp2_neg_fast_8(dtb * ld8(a0 + 8)) * h0[1] + dub * b0;
-                    const v8f ha1 = exp2_neg_fast_8(dta * ld8(a1)) * h1[0] + dua * b1;
-                    const v8f hb1 = exp2_neg_fast_8(dtb * ld8(a1 + 8)) * h1[1] + dub * b1;
-                    h0[0] = ha0; h0[1] = hb0; h1[0] = ha1; h1[1] = hb1;
-                    acca = acca + ha0 * cc0; accb = accb + hb0 * cc0;
-                    acca2 = acca2 + ha1 * cc1; accb2 = accb2 + hb1 * cc1;
-                }
-                for (; k < n; k++) {
-                    const float *a0 = ap + k * a_stride;
-                    v8f *h0 = hv + k * nv;
-                    const v8f ha = exp2_neg_fast_8(dta * ld8(a0)) * h0[0] + dua * brow[k];
-                    const v8f hb = exp2_neg_fast_8(dtb * ld8(a0 + 8)) * h0[1] + dub * brow[k];
-                    h0[0] = ha; h0[1] = hb;
-                    acca = acca + ha * crow[k]; accb = accb + hb * crow[k];
-                }
-                finish(acca + acca2, zrow, yrow, 8 * v, 8, s->accumulate, fast);
-                finish(accb + accb2, zrow, yrow, 8 * v + 8, 8, s->accumulate, fast);
-            }
-            for (long v = 2 * pairs; v < nv; v++) {
-                const int isfull = v < full;
-                const long lanes = isfull ? 8 : width - 8 * v;
-                const v8f dt = idt[v], du = idu[v];
-                v8f acc = idd[v];
-                const float *ap = a2 + c0 + 8 * v;
-                for (long k = 0; k < n; k++) {
-                    v8f *hk = h + k * nv + v;
-                    const v8f a = isfull ? ld8(ap + k * a_stride) : ldn(ap + k * a_stride, lanes);
-                    const v8f hn = exp2_neg_fast_8(dt * a) * hk[0] + du * brow[k];
-                    hk[0] = hn;
-                    acc = acc + hn * crow[k];
-                }
-                finish(acc, zrow, yrow, 8 * v, lanes, s->accumulate, fast);
+            for (long v = 0; v < nv; v++) {
+                const v8f hn = idt[v] * h[v] + idu[v] * b0;
+                h[v] = hn;
+                finish(idd[v] + hn * cc, zrow, yrow, 8 * v, v < full ? 8 : width - 8 * v, s->accumulate, fast);
             }
         }
     }
@@ -308,7 +258,7 @@ CK_INLINE void scan_blocks(const ck_scan_operands *scans, long count, long chann
     v8f work[d_state == 1 ? 3 * CHUNK * nv : 1];
     for (long i = 0; i < count; i++) {
         const long off = i * channels;
-        if (d_state == 1) scan_block(&scans[i], c0, c1, a2 + off, a_stride, d + off, bias + off, d_state, h, work, fast);
+        if (d_state == 1) scan_block(&scans[i], c0, c1, a2 + off, d + off, bias + off, h, work, fast);
         else scan_block_states(&scans[i], c0, c1, a2 + off, a_stride, d + off, bias + off, d_state, h, fast);
     }
 }
