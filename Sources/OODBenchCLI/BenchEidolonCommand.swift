@@ -11,7 +11,8 @@ struct BenchEidolonCommand: ParsableCommand {
         abstract: "Time the eidolon factory per image and stage, and a whole eidolon dataset on all cores.",
         discussion: """
         Per image means the whole work of one stimulus: picture set-up, DoG scale space, the random fields and the \
-        synthesis (no reuse between images). The reference Python toolbox takes 0.5–1.2 s per image on a 2-core \
+        synthesis (no reuse between images; one factory per condition keeps its scratch buffers between runs, as \
+        each `generate` worker does). The reference Python toolbox takes 0.5–1.2 s per image on a 2-core \
         AMD EPYC VM (specs/eidolon.md §9); with --reference the numpy re-implementation of the toolbox's algorithm \
         in Tests/Fixtures/eidolon/ is timed in the same run. The dataset run (--dataset) prints its wall time and \
         the workers' summed thread CPU time, which stays meaningful when other processes share the cores.
@@ -59,13 +60,13 @@ struct BenchEidolonCommand: ParsableCommand {
             for reach in [1, 8, 128] {
                 let condition = EidolonCondition(reach: Double(reach), coherence: dataset.coherence)
                 var totals: [Double] = [], setups: [Double] = [], walls: [Double] = [], profiles: [EidolonProfile] = []
+                let factory = EidolonFactory()  // scratch reused as in `generate`; the scale space is not (below)
                 for run in 0..<(runs + 1) {
-                    let factory = EidolonFactory()  // fresh: no scale space reuse
                     let w0 = Date()
                     let t0 = EidolonFactory.threadCPUSeconds()
                     let pic = try EidolonPicture(image: input)
                     let t1 = EidolonFactory.threadCPUSeconds()
-                    _ = factory.render(pic, condition: condition, seed: UInt32(run))
+                    _ = factory.render(pic, condition: condition, seed: UInt32(run), reuseScaleSpace: false)
                     let t2 = EidolonFactory.threadCPUSeconds()
                     let w2 = Date()
                     if run == 0 { continue }  // warm-up (plans, kernel spectra)
