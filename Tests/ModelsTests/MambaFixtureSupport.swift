@@ -59,4 +59,27 @@ enum MambaFixtures {
         }
         return compared
     }
+
+    /// Runs `tower` on both inputs of `model` (runs a and b) and checks every recorded activation, and that none was
+    /// left out but the input and the first scan's weight echoes (`<firstScan>.scan.A`, `.D`, `.delta_bias`).
+    static func checkTower(_ tower: some MambaImageTower, model: String, firstScan: String,
+                           file: StaticString = #filePath, line: UInt = #line) throws {
+        for run in ["a", "b"] {
+            let names = try compareActivations(model: model, run: run, file: file, line: line) { img, h, w in
+                var traced: [String: [Float]] = [:]
+                var out = [Float](repeating: 0, count: tower.featureWidth)
+                img.withUnsafeBufferPointer { p in
+                    out.withUnsafeMutableBufferPointer { o in
+                        tower.forward(p.baseAddress!, height: h, width: w, out: o.baseAddress!) { traced[$0] = $1 }
+                    }
+                }
+                traced["output"] = out
+                return traced
+            }
+            let acts = try tensors("\(model)/activations_\(run).safetensors")
+            let echoes = ["A", "D", "delta_bias"].map { "\(firstScan).scan.\($0)" }
+            let unchecked = Set(acts.keys).subtracting(names).subtracting(["input"] + echoes)
+            XCTAssertEqual(unchecked, [], "\(model)/\(run): activations not compared", file: file, line: line)
+        }
+    }
 }
