@@ -65,7 +65,7 @@ enum MambaFixtures {
     static func checkTower(_ tower: some MambaImageTower, model: String, firstScan: String,
                            file: StaticString = #filePath, line: UInt = #line) throws {
         for run in ["a", "b"] {
-            let names = try compareActivations(model: model, run: run, file: file, line: line) { img, h, w in
+            let names = try compareActivations(model: model, run: run, forward: { img, h, w in
                 var traced: [String: [Float]] = [:]
                 var out = [Float](repeating: 0, count: tower.featureWidth)
                 img.withUnsafeBufferPointer { p in
@@ -75,7 +75,7 @@ enum MambaFixtures {
                 }
                 traced["output"] = out
                 return traced
-            }
+            }, file: file, line: line)
             let acts = try tensors("\(model)/activations_\(run).safetensors")
             let echoes = ["A", "D", "delta_bias"].map { "\(firstScan).scan.\($0)" }
             let unchecked = Set(acts.keys).subtracting(names).subtracting(["input"] + echoes)
