@@ -1,7 +1,8 @@
 // Spectral (FFT) Gaussian filter with constant padding: the load, scale, zip and unzip passes around FFTW's batched
 // complex transforms. Two real lines ride in one complex line (real and imaginary part): the kernel's spectrum is
 // real, so filtering the complex line filters both. Pass 1 (along columns) pairs neighbouring columns, which is
-// just the row-major plane read as complex numbers; pass 2 (along rows) zips two rows into one line. Called by
+// just the row-major plane read as complex numbers, copied into contiguous lines; pass 2 (along rows) zips two rows
+// into one line. Called by
 // Distortions/SpectralGaussian.swift. Memory-bound loops: plain C, one version (the compiler's SSE2
 // vectorisation suffices), no AVX2 twin.
 #include "CKernels.h"
@@ -32,14 +33,6 @@ void ck_lps_load_plane(const double *plane, int height, int width, double cval, 
         const double *s = plane + (size_t)width * y;
         double *d = dst + (size_t)stride * y;
         for (int x = 0; x < width; x++) d[x] = s[x] - cval;
-    }
-}
-
-void ck_lps_scale_rows(double *rows, int count, int values, int stride, const double *kernel) {
-    for (int u = 0; u < count; u++) {
-        double *r = rows + (size_t)stride * u;
-        const double k = kernel[u];
-        for (int j = 0; j < values; j++) r[j] *= k;
     }
 }
 
@@ -92,6 +85,31 @@ void ck_lps_unzip(const double *lines, int height, int width, int first_pair, in
             }
         } else {
             for (int x = 0; x < width; x++) b[x] = s[2 * x + 1] + cval;
+        }
+    }
+}
+
+void ck_lps_zip_columns(const double *plane, int pairs_per_row, int height, int first_pair, int count, int n,
+                        double *lines) {
+    for (int l = 0; l < count; l++) {
+        const double *s = plane + (size_t)2 * (first_pair + l);
+        double *d = lines + (size_t)2 * n * l;
+        for (int y = 0; y < height; y++) {
+            d[2 * y] = s[(size_t)2 * pairs_per_row * y];
+            d[2 * y + 1] = s[(size_t)2 * pairs_per_row * y + 1];
+        }
+        for (int y = height; y < n; y++) { d[2 * y] = 0; d[2 * y + 1] = 0; }
+    }
+}
+
+void ck_lps_unzip_columns(const double *lines, int pairs_per_row, int height, int first_pair, int count, int n,
+                          double *plane) {
+    for (int l = 0; l < count; l++) {
+        const double *s = lines + (size_t)2 * n * l;
+        double *d = plane + (size_t)2 * (first_pair + l);
+        for (int y = 0; y < height; y++) {
+            d[(size_t)2 * pairs_per_row * y] = s[2 * y];
+            d[(size_t)2 * pairs_per_row * y + 1] = s[2 * y + 1];
         }
     }
 }

@@ -249,12 +249,17 @@ void ck_lps_load_grey(const uint8_t *rgb, int height, int width, const double *l
                       double *dst);
 /// dst[y·stride + x] = plane[y·width + x] − cval.
 void ck_lps_load_plane(const double *plane, int height, int width, double cval, int stride, double *dst);
-/// rows[u·stride + j] *= kernel[u] for u < count, j < values (pass 1: each spectrum row by its bin's factor).
-void ck_lps_scale_rows(double *rows, int count, int values, int stride, const double *kernel);
 /// Multiplies `count` complex lines of n values each (interleaved, contiguous) by the real kernel[n].
 void ck_lps_scale_lines(double *lines, int count, int n, const double *kernel);
 /// Line l < pairs (n complex values apart) = (plane row 2(first_pair + l), the next row or 0 past height)[x < width];
 /// plane rows are `stride` doubles apart.
+/// Pass 1 of the spectral Gaussian: complex columns first_pair … first_pair + count − 1 of a plane with
+/// `pairs_per_row` complex values per row (`height` rows) to `count` contiguous lines of n complex values (rows ≥
+/// height zero), and back (rows < height only).
+void ck_lps_zip_columns(const double *plane, int pairs_per_row, int height, int first_pair, int count, int n,
+                        double *lines);
+void ck_lps_unzip_columns(const double *lines, int pairs_per_row, int height, int first_pair, int count, int n,
+                          double *plane);
 void ck_lps_zip(const double *plane, int stride, int height, int width, int first_pair, int pairs, int n,
                 double *lines);
 /// The inverse of ck_lps_zip into a height × width plane (rows width apart), adding cval and clipping to [0, 1]
