@@ -6,6 +6,17 @@ import Imaging
 public protocol StimulusRenderer: Sendable {
     /// The PNG bytes of `task`'s stimulus.
     func render(_ task: GenerationTask) throws -> Data
+
+    /// Renders tasks that share one source file, in order, handing each result to `deliver` (task index, bytes) as
+    /// soon as it is made. A renderer may share work between them (the decoded source, an eidolon picture's scale
+    /// space); each result must equal `render` of its task. The default renders them one by one.
+    func render(sameSource tasks: [GenerationTask], deliver: (Int, Data) throws -> Void) throws
+}
+
+extension StimulusRenderer {
+    public func render(sameSource tasks: [GenerationTask], deliver: (Int, Data) throws -> Void) throws {
+        for (index, task) in tasks.enumerated() { try deliver(index, try render(task)) }
+    }
 }
 
 /// Progress of a generation run.
@@ -18,10 +29,12 @@ public struct GenerationProgress: Sendable {
     public let kept: Int
 }
 
-/// Runs generation tasks on `jobs` worker threads: each worker takes the next task, skips it when its output file
-/// exists (resume), else renders it and writes it atomically (hidden temporary name, then rename; temporary files
-/// of a killed run are removed by the next). Output bytes depend
-/// only on the tasks, never on `jobs` or the order in which workers finish. The first failure stops the run.
+/// Runs generation tasks on `jobs` worker threads. Tasks are grouped by source file (in order of first appearance),
+/// and a worker takes a whole group, so that the renderer can decode a photograph once for every dataset that uses
+/// it and compute an eidolon picture's scale space once for eidolon I, II and III (specs/eidolon.md §9). Each task
+/// whose output file exists is skipped (resume); the others are rendered and written atomically (hidden temporary
+/// name, then rename; temporary files of a killed run are removed by the next). Output bytes depend only on the
+/// tasks, never on `jobs`, the grouping or the order in which workers finish. The first failure stops the run.
 public struct Generator: Sendable {
     /// The renderer (decode, distort, encode).
     public let renderer: any StimulusRenderer
@@ -52,28 +65,42 @@ public struct Generator: Sendable {
             }
         }
         Self.removeStaleTemporaries(of: tasks, out: out)
-        let state = RunState(total: tasks.count)
+        let groups = Self.groupsBySource(tasks)
+        let state = RunState(groups: groups.count, total: tasks.count)
         let group = DispatchGroup()
         let queue = DispatchQueue(label: "oodbench.generate", attributes: .concurrent)
         for _ in 0..<jobs {
             queue.async(group: group) {
-                while let index = state.next() {
-                    let task = tasks[index]
-                    let target = Self.imageFolder(out: out, dataset: task.dataset).appendingPathComponent(task.fileName)
-                    if FileManager.default.fileExists(atPath: target.path) {
-                        state.finish(kept: true, progress: progress)
-                        continue
-                    }
-                    do {
-                        let bytes = try renderer.render(task)
-                        do { try Self.write(bytes, to: target) } catch {
-                            throw DatasetsError.io(path: target.path, problem: "cannot write: \(ImagingError.reason(for: error))")
+                while let next = state.next() {
+                    var pending: [GenerationTask] = []
+                    for index in groups[next] {
+                        let task = tasks[index]
+                        if FileManager.default.fileExists(atPath: Self.target(of: task, out: out).path) {
+                            state.finish(kept: true, progress: progress)
+                        } else {
+                            pending.append(task)
                         }
-                        state.finish(kept: false, progress: progress)
+                    }
+                    guard !pending.isEmpty else { continue }
+                    var current = pending.first
+                    do {
+                        try renderer.render(sameSource: pending) { index, bytes in
+                            let task = pending[index]
+                            current = task
+                            let target = Self.target(of: task, out: out)
+                            do { try Self.write(bytes, to: target) } catch {
+                                throw DatasetsError.io(path: target.path, problem: "cannot write: \(ImagingError.reason(for: error))")
+                            }
+                            state.finish(kept: false, progress: progress)
+                            current = index + 1 < pending.count ? pending[index + 1] : nil
+                            guard !state.failed else { throw CancellationError() }
+                        }
+                    } catch is CancellationError {
+                        break
                     } catch let error as DatasetsError {
                         state.fail(error)
                     } catch {
-                        state.fail(.render(file: task.fileName, problem: "\(error)"))
+                        state.fail(.render(file: current?.fileName ?? "?", problem: "\(error)"))
                     }
                 }
             }
@@ -82,6 +109,25 @@ public struct Generator: Sendable {
         if let error = state.failure { throw error }
         progress?(GenerationProgress(done: state.done, total: tasks.count, kept: state.kept))
         return (state.done - state.kept, state.kept)
+    }
+
+    /// Task indices grouped by source file, groups in order of their first task, tasks in their order.
+    static func groupsBySource(_ tasks: [GenerationTask]) -> [[Int]] {
+        var groupOf: [URL: Int] = [:]
+        var groups: [[Int]] = []
+        for (index, task) in tasks.enumerated() {
+            if let g = groupOf[task.source] {
+                groups[g].append(index)
+            } else {
+                groupOf[task.source] = groups.count
+                groups.append([index])
+            }
+        }
+        return groups
+    }
+
+    private static func target(of task: GenerationTask, out: URL) -> URL {
+        imageFolder(out: out, dataset: task.dataset).appendingPathComponent(task.fileName)
     }
 
     /// Writes `bytes` under a hidden temporary name `.<name>.tmp-<token>` beside `target`, then renames it: the
@@ -122,21 +168,28 @@ public struct Generator: Sendable {
 private final class RunState: @unchecked Sendable {
     private let lock = NSLock()
     private var cursor = 0
+    private let groups: Int
     let total: Int
     private(set) var done = 0
     private(set) var kept = 0
     private(set) var failure: DatasetsError?
     private var lastReport = Date.distantPast
 
-    init(total: Int) { self.total = total }
+    init(groups: Int, total: Int) {
+        self.groups = groups
+        self.total = total
+    }
 
+    /// The next group to render, or nil when all are taken or the run failed.
     func next() -> Int? {
         lock.withLock {
-            guard failure == nil, cursor < total else { return nil }
+            guard failure == nil, cursor < groups else { return nil }
             defer { cursor += 1 }
             return cursor
         }
     }
+
+    var failed: Bool { lock.withLock { failure != nil } }
 
     func finish(kept wasKept: Bool, progress: (@Sendable (GenerationProgress) -> Void)?) {
         let report: GenerationProgress? = lock.withLock {

@@ -25,24 +25,41 @@ struct DistortionRenderer: StimulusRenderer {
     let distorters = EnginePool<Distorter>()
 
     func render(_ task: GenerationTask) throws -> Data {
+        var result = Data()
+        try render(sameSource: [task]) { _, bytes in result = bytes }
+        return result
+    }
+
+    /// Decodes and prepares the shared source once and renders every task with one `Distorter`, whose eidolon
+    /// factory keeps the scale space of the last picture: eidolon I, II and III of one photograph compute it once.
+    func render(sameSource tasks: [GenerationTask], deliver: (Int, Data) throws -> Void) throws {
+        guard let first = tasks.first else { return }
+        precondition(tasks.allSatisfy { $0.source == first.source }, "tasks of one group share their source")
         let source: Image8
-        do { source = try Image8(contentsOf: task.source) } catch {
-            throw DatasetsError.render(file: task.source.path, problem: "\(error)")
+        do { source = try Image8(contentsOf: first.source) } catch {
+            throw DatasetsError.render(file: first.source.path, problem: "\(error)")
         }
         let image = SourcePreparation.prepare(source)
-        let output: Image8
-        do {
-            guard let distortion = Distortion.named(task.dataset) else {
-                throw DatasetsError.render(file: task.fileName, problem: "no distortion named '\(task.dataset)'")
+        let distorter = distorters.take {
+            let made = Distorter(tables: tables)
+            made.reusesEidolonScaleSpace = true
+            return made
+        }
+        defer { distorters.give(distorter) }
+        for (index, task) in tasks.enumerated() {
+            let bytes: Data
+            do {
+                guard let distortion = Distortion.named(task.dataset) else {
+                    throw DatasetsError.render(file: task.fileName, problem: "no distortion named '\(task.dataset)'")
+                }
+                let output = try distorter.apply(distortion, condition: task.condition, to: image, seed: task.seed)
+                bytes = try output.image8(.roundHalfUp).pngData(compression: compression)
+            } catch let error as DatasetsError {
+                throw error
+            } catch {
+                throw DatasetsError.render(file: task.fileName, problem: "\(error)")
             }
-            let distorter = distorters.take { Distorter(tables: tables) }
-            defer { distorters.give(distorter) }
-            output = try distorter.apply(distortion, condition: task.condition, to: image, seed: task.seed).image8(.roundHalfUp)
-            return try output.pngData(compression: compression)
-        } catch let error as DatasetsError {
-            throw error
-        } catch {
-            throw DatasetsError.render(file: task.fileName, problem: "\(error)")
+            try deliver(index, bytes)
         }
     }
 }

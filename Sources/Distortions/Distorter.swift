@@ -28,6 +28,10 @@ public final class Distorter {
     public var gaussianMethod: GaussianMethod = .automatic
     /// The eidolon factory's scratch (about 40 MB), made on first use.
     lazy var eidolon = EidolonFactory()
+    /// Whether an eidolon of the same picture as the previous eidolon reuses its DoG scale space (identical bytes:
+    /// the stack depends only on the picture). Off by default, so that every call costs what a new picture costs
+    /// (`bench distortions`); `generate` turns it on and hands one photograph's eidolon I, II and III to one engine.
+    public var reusesEidolonScaleSpace = false
 
     public init(tables: DistortionTables? = nil) {
         self.tables = tables

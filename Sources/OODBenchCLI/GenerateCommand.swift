@@ -18,7 +18,9 @@ struct GenerateCommand: ParsableCommand {
         Images are brought to 224×224 (resize the shorter side to 256, centre crop 224, as model-vs-human does for \
         other sizes) unless they already are 224×224. Output: OUT/<dataset>/dnn/session-1/*.png plus \
         OUT/<dataset>/generation.json. Finished files are kept, so an interrupted run resumes; every image's seed is \
-        derived from (--seed, dataset, file name), so the bytes do not depend on --jobs.
+        derived from (--seed, dataset, file name), so the bytes do not depend on --jobs. The datasets are made in one \
+        run grouped by source image: each photograph is decoded once, and eidolon I, II and III of one photograph \
+        share its scale space.
 
         Examples:
           oodbench generate colour contrast --source photos/ --out stimuli/ --seed 1
@@ -109,25 +111,39 @@ struct GenerateCommand: ParsableCommand {
             return
         }
         let renderer = try StimulusRenderers.standard(resolver: AssetResolver.fromEnvironment(offline: offline))
-        let progress = ProgressLine()
-        let started = Date()
+        var selected: [(spec: DatasetSpec, tasks: [GenerationTask])] = []
         for (spec, tasks) in plans {
             let record = GenerationRecord(dataset: spec.name, seed: seed, layout: chosenLayout.rawValue,
                                           perCondition: perCondition ?? spec.imagesPerCategoryAndCondition,
                                           images: tasks.count, tool: "oodbench \(OODBench.version)")
             try record.claim(out: outURL)
-            let generator = Generator(renderer: renderer, jobs: jobs) { p in
-                let rate = Double(p.done - p.kept) / max(Date().timeIntervalSince(started), 1e-3)
-                progress.update("\(spec.name): \(p.done)/\(p.total) (\(p.kept) kept) \(String(format: "%.0f", rate)) img/s")
-            }
-            do {
-                let (written, kept) = try generator.run(shard.select(tasks), out: outURL)
-                progress.finish()
-                print("\(spec.name)\(shard.isWhole ? "" : " shard \(shard)"): \(written) written, \(kept) kept → \(Generator.imageFolder(out: outURL, dataset: spec.name).path)")
-            } catch {
-                progress.finish()
-                throw error
-            }
+            selected.append((spec, shard.select(tasks)))
+        }
+        // One run over every dataset: the generator groups tasks by source photograph (decoded once, and one
+        // scale space for eidolon I, II and III). Files kept from an earlier run are counted per dataset first.
+        let kept = selected.map { entry in
+            entry.tasks.filter { task in
+                FileManager.default.fileExists(atPath: Generator.imageFolder(out: outURL, dataset: task.dataset)
+                    .appendingPathComponent(task.fileName).path)
+            }.count
+        }
+        let label = selected.count == 1 ? selected[0].spec.name : "\(selected.count) datasets"
+        let progress = ProgressLine()
+        let started = Date()
+        let generator = Generator(renderer: renderer, jobs: jobs) { p in
+            let rate = Double(p.done - p.kept) / max(Date().timeIntervalSince(started), 1e-3)
+            progress.update("\(label): \(p.done)/\(p.total) (\(p.kept) kept) \(String(format: "%.0f", rate)) img/s")
+        }
+        do {
+            try generator.run(selected.flatMap(\.tasks), out: outURL)
+            progress.finish()
+        } catch {
+            progress.finish()
+            throw error
+        }
+        for (entry, kept) in zip(selected, kept) {
+            print("\(entry.spec.name)\(shard.isWhole ? "" : " shard \(shard)"): \(entry.tasks.count - kept) written, "
+                  + "\(kept) kept → \(Generator.imageFolder(out: outURL, dataset: entry.spec.name).path)")
         }
     }
 }

@@ -12,6 +12,20 @@ struct EchoRenderer: StimulusRenderer {
     }
 }
 
+/// Records the groups that `Generator` hands over (EchoRenderer's bytes).
+final class GroupRecorder: StimulusRenderer, @unchecked Sendable {
+    private let lock = NSLock()
+    private var calls: [[GenerationTask]] = []
+    var groups: [[GenerationTask]] { lock.withLock { calls } }
+
+    func render(_ task: GenerationTask) throws -> Data { try EchoRenderer().render(task) }
+
+    func render(sameSource tasks: [GenerationTask], deliver: (Int, Data) throws -> Void) throws {
+        lock.withLock { calls.append(tasks) }
+        for (index, task) in tasks.enumerated() { try deliver(index, try render(task)) }
+    }
+}
+
 final class GenerateTests: XCTestCase {
     var scratch: URL!
 
@@ -140,6 +154,36 @@ final class GenerateTests: XCTestCase {
         XCTAssertEqual(again.kept, plan.count - 1)
         XCTAssertEqual(try Data(contentsOf: folderA.appendingPathComponent(names[0])), Data("kept".utf8))
         XCTAssertEqual(try Data(contentsOf: folderA.appendingPathComponent(names[1])), try Data(contentsOf: folderB.appendingPathComponent(names[1])))
+    }
+
+    /// The generator hands the renderer one source's tasks at a time (in plan order) and renders every missing file
+    /// exactly once, across datasets and with several workers.
+    func testGeneratorGroupsTasksBySource() throws {
+        let source = try makeCategorySource(perCategory: 16)
+        let plan = try ["contrast", "colour"].flatMap { name in
+            try TrialPlanner.balancedPlan(try Catalog.require(name), source: source, seed: 3, perCondition: 1)
+        }
+        let recorder = GroupRecorder()
+        let out = scratch.appendingPathComponent("out")
+        // One file exists already: it is kept and never handed to the renderer.
+        let folder = Generator.imageFolder(out: out, dataset: plan[5].dataset)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try Data("kept".utf8).write(to: folder.appendingPathComponent(plan[5].fileName))
+        let result = try Generator(renderer: recorder, jobs: 2).run(plan, out: out)
+        XCTAssertEqual(result.kept, 1)
+        XCTAssertEqual(result.written, plan.count - 1)
+        let groups = recorder.groups
+        var rendered: [String] = []
+        for group in groups {
+            XCTAssertEqual(Set(group.map(\.source)).count, 1, "one source per group")
+            let positions = group.map { task in plan.firstIndex(of: task)! }
+            XCTAssertEqual(positions, positions.sorted(), "plan order inside a group")
+            rendered += group.map(\.fileName)
+        }
+        XCTAssertEqual(rendered.sorted(), plan.filter { $0 != plan[5] }.map(\.fileName).sorted())
+        let sources = Set(plan.filter { $0 != plan[5] }.map(\.source))
+        XCTAssertEqual(groups.count, sources.count, "one call per source with something to make")
+        XCTAssertTrue(groups.contains { Set($0.map(\.dataset)).count == 2 }, "a source used by both datasets is one group")
     }
 
     func testGeneratorStopsAtTheFirstFailureWithoutPartialFiles() throws {
