@@ -2,9 +2,9 @@
 // complex transforms. Two real lines ride in one complex line (real and imaginary part): the kernel's spectrum is
 // real, so filtering the complex line filters both. Pass 1 (along columns) pairs neighbouring columns, which is
 // just the row-major plane read as complex numbers, copied into contiguous lines; pass 2 (along rows) zips two rows
-// into one line. Called by
-// Distortions/SpectralGaussian.swift. Memory-bound loops: plain C, one version (the compiler's SSE2
-// vectorisation suffices), no AVX2 twin.
+// into one line. Both zips write the lines' zero padding, since each pass filters its lines in place. Called by
+// Distortions/SpectralGaussian.swift. Memory-bound loops: plain C, one version (the compiler's SSE2 vectorisation
+// suffices), no AVX2 twin.
 #include "CKernels.h"
 
 #include <stdint.h>
@@ -59,6 +59,7 @@ void ck_lps_zip(const double *plane, int stride, int height, int width, int firs
         } else {
             for (int x = 0; x < width; x++) { d[2 * x] = a[x]; d[2 * x + 1] = 0; }
         }
+        for (int x = width; x < n; x++) { d[2 * x] = 0; d[2 * x + 1] = 0; }
     }
 }
 

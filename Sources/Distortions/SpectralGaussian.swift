@@ -58,64 +58,66 @@ final class SpectralGaussian {
     /// Complex columns of pass 1 (pairs of real columns) and complex lines of pass 2 (pairs of rows).
     let columnPairs: Int
     let rowPairs: Int
-    /// Transform lengths along columns (pass 1, lines of `height`) and along rows (pass 2, lines of `width`).
-    let columnLength: Int
-    let rowLength: Int
-    /// The kernel's spectrum at bins 0…N−1, divided by N (FFTW's inverse does not normalise).
-    let columnKernel: [Double]
-    let rowKernel: [Double]
-    /// Forward and backward plans for a full chunk and for the last, shorter chunk (if any) of each pass.
-    let columnPlans: [Int: (FFTPlan, FFTPlan)]
-    let rowPlans: [Int: (FFTPlan, FFTPlan)]
+    /// Pass 1 filters lines of `height` samples (columns), pass 2 lines of `width` samples (rows).
+    let columnPass: LinePass
+    let rowPass: LinePass
     /// Pass 1's input: `height` rows of `columnPairs` complex values (an odd width's last imaginary column zero).
     let plane: FFTBuffer
-    /// Pass 1: a chunk of complex columns as contiguous zero-padded lines (also the filtered lines) and its spectrum.
-    let columnLines: FFTBuffer
-    let columnSpectrum: FFTBuffer
     /// Pass 1's output, the layout of `plane`.
     let intermediate: FFTBuffer
-    /// Pass 2: a chunk of zipped lines (values past `width` stay zero), its spectrum and its filtered lines.
-    let lines: FFTBuffer
-    let lineSpectrum: FFTBuffer
-    let filtered: FFTBuffer
+
+    /// One pass's filter: batched complex lines of length N, forward transform, × the kernel's spectrum, backward.
+    struct LinePass {
+        /// Transform length N ≥ samples + radius.
+        let length: Int
+        /// The kernel's spectrum at bins 0…N−1, divided by N (FFTW's inverse does not normalise).
+        let kernel: [Double]
+        /// Forward and backward plans for a full chunk and for the last, shorter chunk (if any).
+        let plans: [Int: (FFTPlan, FFTPlan)]
+        /// A chunk of zero-padded lines (filtered in place) and its spectrum.
+        let lines: FFTBuffer
+        let spectrum: FFTBuffer
+
+        init(gaussian: GaussianKernel, samples: Int, lineCount: Int) {
+            // Taps farther than samples − 1 never meet a sample of the line.
+            let radius = min(gaussian.radius, samples - 1)
+            let n = SpectralGaussian.transformLength(atLeast: samples + radius)
+            length = n
+            kernel = SpectralGaussian.spectrum(of: gaussian.half, radius: radius, length: n)
+            var made: [Int: (FFTPlan, FFTPlan)] = [:]
+            let chunk = SpectralGaussian.chunk
+            for count in Set([min(chunk, lineCount), lineCount % chunk]) where count > 0 {
+                func kind(_ sign: Int32) -> FFTPlan.Kind {
+                    .complexLines(sign: sign, inputStride: 1, outputStride: 1, inputDistance: n, outputDistance: n)
+                }
+                made[count] = (FFTPlan.shared(kind(FFTW_FORWARD), shape: [count, n]),
+                               FFTPlan.shared(kind(FFTW_BACKWARD), shape: [count, n]))
+            }
+            plans = made
+            lines = FFTBuffer(count: 2 * n * chunk)
+            spectrum = FFTBuffer(count: 2 * n * chunk)
+        }
+
+        /// Filters the first `count` lines of `lines` in place.
+        func filter(count: Int) {
+            guard let (forward, backward) = plans[count] else { preconditionFailure("no plan for \(count) lines") }
+            forward.executeComplex(lines.pointer, spectrum.pointer)
+            kernel.withUnsafeBufferPointer { k in
+                ck_lps_scale_lines(spectrum.pointer, Int32(count), Int32(length), k.baseAddress!)
+            }
+            backward.executeComplex(spectrum.pointer, lines.pointer)
+        }
+    }
 
     init(kernel: GaussianKernel, height: Int, width: Int) {
         self.height = height
         self.width = width
         columnPairs = (width + 1) / 2
         rowPairs = (height + 1) / 2
-        // Taps farther than length − 1 never meet a sample of the line.
-        let columnRadius = min(kernel.radius, height - 1), rowRadius = min(kernel.radius, width - 1)
-        columnLength = Self.transformLength(atLeast: height + columnRadius)
-        rowLength = Self.transformLength(atLeast: width + rowRadius)
-        columnKernel = Self.spectrum(of: kernel.half, radius: columnRadius, length: columnLength)
-        rowKernel = Self.spectrum(of: kernel.half, radius: rowRadius, length: rowLength)
-        let pairs = (width + 1) / 2, columnN = columnLength, rowN = rowLength
-        // Both passes: contiguous lines of N values.
-        columnPlans = Self.plans(lines: pairs, length: columnN) { sign in
-            .complexLines(sign: sign, inputStride: 1, outputStride: 1, inputDistance: columnN, outputDistance: columnN)
-        }
-        rowPlans = Self.plans(lines: (height + 1) / 2, length: rowN) { sign in
-            .complexLines(sign: sign, inputStride: 1, outputStride: 1, inputDistance: rowN, outputDistance: rowN)
-        }
-        plane = FFTBuffer(count: 2 * height * pairs)
-        intermediate = FFTBuffer(count: 2 * height * pairs)
-        columnLines = FFTBuffer(count: 2 * columnN * Self.chunk)
-        columnSpectrum = FFTBuffer(count: 2 * columnN * Self.chunk)
-        lines = FFTBuffer(count: 2 * rowN * Self.chunk)
-        lineSpectrum = FFTBuffer(count: 2 * rowN * Self.chunk)
-        filtered = FFTBuffer(count: 2 * rowN * Self.chunk)
-    }
-
-    /// Forward and backward plans for chunks of `chunk` lines and for the remainder of `lines`.
-    private static func plans(lines: Int, length: Int,
-                              kind: (Int32) -> FFTPlan.Kind) -> [Int: (FFTPlan, FFTPlan)] {
-        var made: [Int: (FFTPlan, FFTPlan)] = [:]
-        for count in Set([min(chunk, lines), lines % chunk]) where count > 0 {
-            made[count] = (FFTPlan.shared(kind(FFTW_FORWARD), shape: [count, length]),
-                           FFTPlan.shared(kind(FFTW_BACKWARD), shape: [count, length]))
-        }
-        return made
+        columnPass = LinePass(gaussian: kernel, samples: height, lineCount: columnPairs)
+        rowPass = LinePass(gaussian: kernel, samples: width, lineCount: rowPairs)
+        plane = FFTBuffer(count: 2 * height * columnPairs)
+        intermediate = FFTBuffer(count: 2 * height * columnPairs)
     }
 
     /// The smallest 2^a · 3^b ≥ `n` with a ≥ 4 (lengths FFTW transforms fastest here; 16 | N keeps lines aligned).
@@ -153,31 +155,22 @@ final class SpectralGaussian {
         let chunk = Self.chunk
         let pairStride = 2 * columnPairs  // doubles per row of `plane` and `intermediate`
         load(plane.pointer, pairStride)
-        columnKernel.withUnsafeBufferPointer { k in
-            for c0 in stride(from: 0, to: columnPairs, by: chunk) {
-                let count = min(chunk, columnPairs - c0)
-                guard let (forward, backward) = columnPlans[count] else { preconditionFailure("no plan for \(count)") }
-                ck_lps_zip_columns(plane.pointer, Int32(columnPairs), Int32(height), Int32(c0), Int32(count),
-                                   Int32(columnLength), columnLines.pointer)
-                forward.executeComplex(columnLines.pointer, columnSpectrum.pointer)
-                ck_lps_scale_lines(columnSpectrum.pointer, Int32(count), Int32(columnLength), k.baseAddress!)
-                backward.executeComplex(columnSpectrum.pointer, columnLines.pointer)
-                ck_lps_unzip_columns(columnLines.pointer, Int32(columnPairs), Int32(height), Int32(c0), Int32(count),
-                                     Int32(columnLength), intermediate.pointer)
-            }
+        let columns = columnPass, rows = rowPass
+        for c0 in stride(from: 0, to: columnPairs, by: chunk) {
+            let count = min(chunk, columnPairs - c0)
+            ck_lps_zip_columns(plane.pointer, Int32(columnPairs), Int32(height), Int32(c0), Int32(count),
+                               Int32(columns.length), columns.lines.pointer)
+            columns.filter(count: count)
+            ck_lps_unzip_columns(columns.lines.pointer, Int32(columnPairs), Int32(height), Int32(c0), Int32(count),
+                                 Int32(columns.length), intermediate.pointer)
         }
-        rowKernel.withUnsafeBufferPointer { k in
-            for p0 in stride(from: 0, to: rowPairs, by: chunk) {
-                let count = min(chunk, rowPairs - p0)
-                guard let (forward, backward) = rowPlans[count] else { preconditionFailure("no plan for \(count)") }
-                ck_lps_zip(intermediate.pointer, Int32(pairStride), Int32(height), Int32(width), Int32(p0),
-                           Int32(count), Int32(rowLength), lines.pointer)
-                forward.executeComplex(lines.pointer, lineSpectrum.pointer)
-                ck_lps_scale_lines(lineSpectrum.pointer, Int32(count), Int32(rowLength), k.baseAddress!)
-                backward.executeComplex(lineSpectrum.pointer, filtered.pointer)
-                ck_lps_unzip(filtered.pointer, Int32(height), Int32(width), Int32(p0), Int32(count), Int32(rowLength),
-                             cval, clip ? 1 : 0, out)
-            }
+        for p0 in stride(from: 0, to: rowPairs, by: chunk) {
+            let count = min(chunk, rowPairs - p0)
+            ck_lps_zip(intermediate.pointer, Int32(pairStride), Int32(height), Int32(width), Int32(p0),
+                       Int32(count), Int32(rows.length), rows.lines.pointer)
+            rows.filter(count: count)
+            ck_lps_unzip(rows.lines.pointer, Int32(height), Int32(width), Int32(p0), Int32(count), Int32(rows.length),
+                         cval, clip ? 1 : 0, out)
         }
     }
 }

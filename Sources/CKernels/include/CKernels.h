@@ -251,8 +251,6 @@ void ck_lps_load_grey(const uint8_t *rgb, int height, int width, const double *l
 void ck_lps_load_plane(const double *plane, int height, int width, double cval, int stride, double *dst);
 /// Multiplies `count` complex lines of n values each (interleaved, contiguous) by the real kernel[n].
 void ck_lps_scale_lines(double *lines, int count, int n, const double *kernel);
-/// Line l < pairs (n complex values apart) = (plane row 2(first_pair + l), the next row or 0 past height)[x < width];
-/// plane rows are `stride` doubles apart.
 /// Pass 1 of the spectral Gaussian: complex columns first_pair … first_pair + count − 1 of a plane with
 /// `pairs_per_row` complex values per row (`height` rows) to `count` contiguous lines of n complex values (rows ≥
 /// height zero), and back (rows < height only).
@@ -260,6 +258,8 @@ void ck_lps_zip_columns(const double *plane, int pairs_per_row, int height, int 
                         double *lines);
 void ck_lps_unzip_columns(const double *lines, int pairs_per_row, int height, int first_pair, int count, int n,
                           double *plane);
+/// Pass 2: line l < pairs (n complex values apart) = (plane row 2(first_pair + l), the next row or 0 past
+/// height)[x < width], zero for width ≤ x < n; plane rows are `stride` doubles apart.
 void ck_lps_zip(const double *plane, int stride, int height, int width, int first_pair, int pairs, int n,
                 double *lines);
 /// The inverse of ck_lps_zip into a height × width plane (rows width apart), adding cval and clipping to [0, 1]
