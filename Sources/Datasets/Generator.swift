@@ -19,6 +19,16 @@ extension StimulusRenderer {
     }
 }
 
+/// What a generation run did, in all and per dataset.
+public struct GenerationCounts: Sendable, Equatable {
+    /// Files rendered and written by this run.
+    public var written = 0
+    /// Files that existed already and were kept.
+    public var kept = 0
+    public var writtenByDataset: [String: Int] = [:]
+    public var keptByDataset: [String: Int] = [:]
+}
+
 /// Progress of a generation run.
 public struct GenerationProgress: Sendable {
     /// Files finished so far in this run, including those kept from an earlier run.
@@ -54,9 +64,9 @@ public struct Generator: Sendable {
         out.appendingPathComponent(dataset).appendingPathComponent("dnn/session-1")
     }
 
-    /// Generates `tasks` under `out`; returns (written, kept).
+    /// Generates `tasks` under `out`; returns what was written and kept.
     @discardableResult
-    public func run(_ tasks: [GenerationTask], out: URL) throws -> (written: Int, kept: Int) {
+    public func run(_ tasks: [GenerationTask], out: URL) throws -> GenerationCounts {
         let fm = FileManager.default
         for dataset in Set(tasks.map(\.dataset)) {
             let folder = Self.imageFolder(out: out, dataset: dataset)
@@ -76,23 +86,22 @@ public struct Generator: Sendable {
                     for index in groups[next] {
                         let task = tasks[index]
                         if FileManager.default.fileExists(atPath: Self.target(of: task, out: out).path) {
-                            state.finish(kept: true, progress: progress)
+                            state.finish(task, kept: true, progress: progress)
                         } else {
                             pending.append(task)
                         }
                     }
                     guard !pending.isEmpty else { continue }
-                    var current = pending.first
+                    var delivered = 0  // the renderer works on pending[delivered] until it delivers it
                     do {
                         try renderer.render(sameSource: pending) { index, bytes in
                             let task = pending[index]
-                            current = task
                             let target = Self.target(of: task, out: out)
                             do { try Self.write(bytes, to: target) } catch {
                                 throw DatasetsError.io(path: target.path, problem: "cannot write: \(ImagingError.reason(for: error))")
                             }
-                            state.finish(kept: false, progress: progress)
-                            current = index + 1 < pending.count ? pending[index + 1] : nil
+                            state.finish(task, kept: false, progress: progress)
+                            delivered = index + 1
                             guard !state.failed else { throw CancellationError() }
                         }
                     } catch is CancellationError {
@@ -100,15 +109,16 @@ public struct Generator: Sendable {
                     } catch let error as DatasetsError {
                         state.fail(error)
                     } catch {
-                        state.fail(.render(file: current?.fileName ?? "?", problem: "\(error)"))
+                        state.fail(.render(file: pending[min(delivered, pending.count - 1)].fileName, problem: "\(error)"))
                     }
                 }
             }
         }
         group.wait()
         if let error = state.failure { throw error }
-        progress?(GenerationProgress(done: state.done, total: tasks.count, kept: state.kept))
-        return (state.done - state.kept, state.kept)
+        let counts = state.counts
+        progress?(GenerationProgress(done: counts.written + counts.kept, total: tasks.count, kept: counts.kept))
+        return counts
     }
 
     /// Task indices grouped by source file, groups in order of their first task, tasks in their order.
@@ -170,8 +180,7 @@ private final class RunState: @unchecked Sendable {
     private var cursor = 0
     private let groups: Int
     let total: Int
-    private(set) var done = 0
-    private(set) var kept = 0
+    private var tally = GenerationCounts()
     private(set) var failure: DatasetsError?
     private var lastReport = Date.distantPast
 
@@ -191,14 +200,21 @@ private final class RunState: @unchecked Sendable {
 
     var failed: Bool { lock.withLock { failure != nil } }
 
-    func finish(kept wasKept: Bool, progress: (@Sendable (GenerationProgress) -> Void)?) {
+    var counts: GenerationCounts { lock.withLock { tally } }
+
+    func finish(_ task: GenerationTask, kept wasKept: Bool, progress: (@Sendable (GenerationProgress) -> Void)?) {
         let report: GenerationProgress? = lock.withLock {
-            done += 1
-            if wasKept { kept += 1 }
+            if wasKept {
+                tally.kept += 1
+                tally.keptByDataset[task.dataset, default: 0] += 1
+            } else {
+                tally.written += 1
+                tally.writtenByDataset[task.dataset, default: 0] += 1
+            }
             let now = Date()
             guard progress != nil, now.timeIntervalSince(lastReport) >= 0.25 else { return nil }
             lastReport = now
-            return GenerationProgress(done: done, total: total, kept: kept)
+            return GenerationProgress(done: tally.written + tally.kept, total: total, kept: tally.kept)
         }
         if let report { progress?(report) }
     }

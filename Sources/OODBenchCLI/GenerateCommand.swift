@@ -120,13 +120,7 @@ struct GenerateCommand: ParsableCommand {
             selected.append((spec, shard.select(tasks)))
         }
         // One run over every dataset: the generator groups tasks by source photograph (decoded once, and one
-        // scale space for eidolon I, II and III). Files kept from an earlier run are counted per dataset first.
-        let kept = selected.map { entry in
-            entry.tasks.filter { task in
-                FileManager.default.fileExists(atPath: Generator.imageFolder(out: outURL, dataset: task.dataset)
-                    .appendingPathComponent(task.fileName).path)
-            }.count
-        }
+        // scale space for eidolon I, II and III).
         let label = selected.count == 1 ? selected[0].spec.name : "\(selected.count) datasets"
         let progress = ProgressLine()
         let started = Date()
@@ -134,16 +128,18 @@ struct GenerateCommand: ParsableCommand {
             let rate = Double(p.done - p.kept) / max(Date().timeIntervalSince(started), 1e-3)
             progress.update("\(label): \(p.done)/\(p.total) (\(p.kept) kept) \(String(format: "%.0f", rate)) img/s")
         }
+        let counts: GenerationCounts
         do {
-            try generator.run(selected.flatMap(\.tasks), out: outURL)
+            counts = try generator.run(selected.flatMap(\.tasks), out: outURL)
             progress.finish()
         } catch {
             progress.finish()
             throw error
         }
-        for (entry, kept) in zip(selected, kept) {
-            print("\(entry.spec.name)\(shard.isWhole ? "" : " shard \(shard)"): \(entry.tasks.count - kept) written, "
-                  + "\(kept) kept → \(Generator.imageFolder(out: outURL, dataset: entry.spec.name).path)")
+        for entry in selected {
+            let name = entry.spec.name
+            print("\(name)\(shard.isWhole ? "" : " shard \(shard)"): \(counts.writtenByDataset[name, default: 0]) written, "
+                  + "\(counts.keptByDataset[name, default: 0]) kept → \(Generator.imageFolder(out: outURL, dataset: name).path)")
         }
     }
 }

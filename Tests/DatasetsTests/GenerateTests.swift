@@ -172,6 +172,9 @@ final class GenerateTests: XCTestCase {
         let result = try Generator(renderer: recorder, jobs: 2).run(plan, out: out)
         XCTAssertEqual(result.kept, 1)
         XCTAssertEqual(result.written, plan.count - 1)
+        XCTAssertEqual(result.keptByDataset, [plan[5].dataset: 1])
+        let perDataset = Dictionary(grouping: plan, by: \.dataset).mapValues(\.count)
+        XCTAssertEqual(result.writtenByDataset, perDataset.merging([plan[5].dataset: -1], uniquingKeysWith: +))
         let groups = recorder.groups
         var rendered: [String] = []
         for group in groups {
