@@ -69,20 +69,27 @@ final class RenderTests: XCTestCase {
         }
     }
 
-    /// A source's tasks rendered together (one decode, one engine) give the same bytes as one by one, across datasets.
-    func testRenderingOneSourceTogetherMatchesOneByOne() throws {
-        let renderer = try renderer()
+    /// The tasks of `datasets` (silhouette sources, seed 2) that use the first plan's first photograph, and their
+    /// bytes rendered together through `render(sameSource:)`.
+    func renderedTogether(_ renderer: any StimulusRenderer, datasets: [String]) throws -> [(GenerationTask, Data)] {
         let source = Mirror.url("texture-vs-shape/silhouette")
-        let plans = try ["uniform-noise", "contrast", "low-pass", "false-colour"].map { name in
+        let plans = try datasets.map { name in
             try TrialPlanner.balancedPlan(try Catalog.require(name), source: source, seed: 2, perCondition: 1)
         }
         let shared = plans[0][0].source
         let tasks = plans.flatMap { $0.filter { $0.source == shared } }
-        XCTAssertGreaterThanOrEqual(Set(tasks.map(\.dataset)).count, 2, "the photograph is used by several datasets")
         var together: [Data?] = Array(repeating: nil, count: tasks.count)
         try renderer.render(sameSource: tasks) { index, bytes in together[index] = bytes }
-        for (index, task) in tasks.enumerated() {
-            XCTAssertEqual(together[index], try renderer.render(task), task.fileName)
+        return try tasks.indices.map { (tasks[$0], try XCTUnwrap(together[$0], "\(tasks[$0].fileName) not delivered")) }
+    }
+
+    /// A source's tasks rendered together (one decode, one engine) give the same bytes as one by one, across datasets.
+    func testRenderingOneSourceTogetherMatchesOneByOne() throws {
+        let renderer = try renderer()
+        let rendered = try renderedTogether(renderer, datasets: ["uniform-noise", "contrast", "low-pass", "false-colour"])
+        XCTAssertGreaterThanOrEqual(Set(rendered.map(\.0.dataset)).count, 2, "the photograph is used by several datasets")
+        for (task, bytes) in rendered {
+            XCTAssertEqual(bytes, try renderer.render(task), task.fileName)
         }
     }
 
@@ -92,21 +99,13 @@ final class RenderTests: XCTestCase {
         #if DEBUG
         throw XCTSkip("an eidolon render takes seconds in a debug build (about 0.15–0.3 s in release); run `swift test -c release --filter RenderTests`")
         #else
-        let renderer = try renderer()
-        let source = Mirror.url("texture-vs-shape/silhouette")
-        let plans = try ["eidolonI", "eidolonII", "eidolonIII"].map { name in
-            try TrialPlanner.balancedPlan(try Catalog.require(name), source: source, seed: 2, perCondition: 1)
-        }
-        let shared = plans[0][0].source
-        let tasks = plans.flatMap { $0.filter { $0.source == shared } }
-        XCTAssertEqual(Set(tasks.map(\.dataset)).count, 3)
-        var together: [Data?] = Array(repeating: nil, count: tasks.count)
-        try renderer.render(sameSource: tasks) { index, bytes in together[index] = bytes }
-        for (index, task) in tasks.enumerated() {
+        let rendered = try renderedTogether(try renderer(), datasets: ["eidolonI", "eidolonII", "eidolonIII"])
+        XCTAssertEqual(Set(rendered.map(\.0.dataset)).count, 3)
+        for (task, bytes) in rendered {
             let picture = try EidolonPicture(image: try Image8(contentsOf: task.source))
             let dataset = EidolonDataset(rawValue: task.dataset)!
             let direct = EidolonFactory().render(picture, condition: dataset.condition(task.condition)!, seed: task.seed)
-            XCTAssertEqual(try Image8(data: together[index]!), direct.stimulus, task.fileName)
+            XCTAssertEqual(try Image8(data: bytes), direct.stimulus, task.fileName)
         }
         #endif
     }
