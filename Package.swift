@@ -23,8 +23,10 @@ let package = Package(
         .systemLibrary(name: "CDeflate", pkgConfig: "libdeflate", providers: [.apt(["libdeflate-dev"])]),
         // libpng/libjpeg report errors by longjmp, which Swift cannot catch: the calls live in this C shim.
         .target(name: "CImagingShims", dependencies: ["CPNG", "CJPEG", "CDeflate"]),
-        // Hot numeric loops in C with an AVX2+FMA path chosen at run time (Swift here compiles for SSE2 only).
-        .target(name: "CKernels"),
+        // Hot numeric loops in C with an AVX2+FMA path chosen at run time (Swift here compiles for SSE2 only). Debug
+        // builds optimise them too (the same code release builds run; the files fix their own FP contraction), so
+        // that debug test runs of the eidolon and model kernels take seconds, not minutes.
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O2"], .when(configuration: .debug))]),
         // zlib for .tar.gz extraction (ZIPFoundation already owns the module name CZlib).
         .systemLibrary(name: "CZlibSystem", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 

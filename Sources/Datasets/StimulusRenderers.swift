@@ -42,7 +42,7 @@ struct DistortionRenderer: StimulusRenderer {
         let image = SourcePreparation.prepare(source)
         let distorter = distorters.take {
             let made = Distorter(tables: tables)
-            made.reusesEidolonScaleSpace = true
+            made.reusesEidolonWork = true
             return made
         }
         defer { distorters.give(distorter) }

@@ -1,4 +1,5 @@
 import Crypto
+import Distortions
 import Foundation
 
 /// One stimulus to make: which source image, which condition, which file name, which seed.
@@ -11,7 +12,8 @@ public struct GenerationTask: Sendable, Equatable {
     public let condition: String
     /// The DNN stimulus file name, `NNNN_EXP_dnn_COND_CATEGORY_K_SOURCE.png`.
     public let fileName: String
-    /// The per-image seed, derived from (seed, dataset, file name) only.
+    /// The per-image seed: from (seed, dataset, file name) only, or for eidolon I, II and III from (seed, source
+    /// photograph) only (`TrialPlanner.taskSeed`).
     public let seed: UInt32
 }
 
@@ -42,7 +44,29 @@ public enum TrialPlanner {
 
     /// The per-image seed: the first 4 bytes (little-endian) of sha256("oodbench-generate", seed, dataset, file name).
     public static func imageSeed(seed: UInt64, dataset: String, fileName: String) -> UInt32 {
-        let digest = Array(SHA256.hash(data: Data("oodbench-generate\u{0}\(seed)\u{0}\(dataset)\u{0}\(fileName)".utf8)))
+        seedWord32("oodbench-generate\u{0}\(seed)\u{0}\(dataset)\u{0}\(fileName)")
+    }
+
+    /// The seed of the eidolon I, II and III stimuli of one source photograph (`source`: the source part of the
+    /// stimulus name, `n04111531_14126.png` or `oven-photo-3.png`): the first 4 bytes of sha256("oodbench-eidolon",
+    /// seed, source). One seed for the three datasets: the toolbox draws the same 48 noise planes for it, whatever
+    /// the coherence (specs/eidolon.md §5.4–5.5), so eidolon I shows the photograph's coherent field, eidolon III its
+    /// incoherent field and eidolon II their 0.3 : 0.7 blend, and the planes are drawn once for all three
+    /// (`Distorter.reusesEidolonWork`). Stimuli of different photographs stay independent, so within each dataset
+    /// every stimulus is an independent draw of the reference's distribution, as before.
+    public static func eidolonSeed(seed: UInt64, source: String) -> UInt32 {
+        seedWord32("oodbench-eidolon\u{0}\(seed)\u{0}\(source)")
+    }
+
+    /// The seed of one stimulus of `spec`: `eidolonSeed` for eidolon I, II and III, else `imageSeed`.
+    public static func taskSeed(seed: UInt64, spec: DatasetSpec, name: StimulusName) -> UInt32 {
+        EidolonDataset(rawValue: spec.distortion ?? "") != nil
+            ? eidolonSeed(seed: seed, source: name.source)
+            : imageSeed(seed: seed, dataset: spec.name, fileName: name.fileName)
+    }
+
+    private static func seedWord32(_ text: String) -> UInt32 {
+        let digest = Array(SHA256.hash(data: Data(text.utf8)))
         return UInt32(digest[0]) | UInt32(digest[1]) << 8 | UInt32(digest[2]) << 16 | UInt32(digest[3]) << 24
     }
 
@@ -80,9 +104,9 @@ public enum TrialPlanner {
                         throw DatasetsError.badSource(path: url.path, problem: "two source images map to the same stimulus name '\(sourceName)'")
                     }
                     let name = StimulusName(trial: trial, code: spec.code, subject: "dnn", condition: condition.token,
-                                            category: category, count: spec.fileCountField, source: sourceName).fileName
-                    tasks.append(GenerationTask(dataset: spec.name, source: url, condition: condition.token, fileName: name,
-                                                seed: imageSeed(seed: seed, dataset: spec.name, fileName: name)))
+                                            category: category, count: spec.fileCountField, source: sourceName)
+                    tasks.append(GenerationTask(dataset: spec.name, source: url, condition: condition.token,
+                                                fileName: name.fileName, seed: taskSeed(seed: seed, spec: spec, name: name)))
                     trial += 1
                 }
             }
@@ -133,7 +157,7 @@ public enum TrialPlanner {
             let id = (trial.imageID as NSString).deletingPathExtension
             guard let url = index[id] else { missing.append(id); continue }
             tasks.append(GenerationTask(dataset: spec.name, source: url, condition: trial.condition, fileName: trial.fileName,
-                                        seed: imageSeed(seed: seed, dataset: spec.name, fileName: trial.fileName)))
+                                        seed: taskSeed(seed: seed, spec: spec, name: trial)))
         }
         if !missing.isEmpty {
             throw DatasetsError.badSource(path: sourceFolder.path, problem: "\(missing.count) of \(trials.count) source images of \(spec.name) are missing (first: \(missing.prefix(5).joined(separator: ", ")))")

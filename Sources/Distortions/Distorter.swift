@@ -26,12 +26,14 @@ public final class Distorter {
     /// How the Gaussian filter of low-pass and high-pass is computed (default: exact for small kernels, spectral
     /// from `GaussianMethod.spectralMinimumRadius` taps on; `.exact` reproduces the reference's float64 bits).
     public var gaussianMethod: GaussianMethod = .automatic
-    /// The eidolon factory's scratch (about 40 MB), made on first use.
+    /// The eidolon factory's scratch (about 55 MB), made on first use.
     lazy var eidolon = EidolonFactory()
-    /// Whether an eidolon of the same picture as the previous eidolon reuses its DoG scale space (identical bytes:
-    /// the stack depends only on the picture). Off by default, so that every call costs what a new picture costs
-    /// (`bench distortions`); `generate` turns it on and hands one photograph's eidolon I, II and III to one engine.
-    public var reusesEidolonScaleSpace = false
+    /// Whether an eidolon reuses the work of the previous eidolon where it can: the DoG scale space of the same
+    /// picture, the noise spectra of the same seed (identical bytes: the stack depends only on the picture, the
+    /// spectra only on the seed). Off by default, so that every call costs what a new stimulus costs
+    /// (`bench distortions`); `generate` turns it on and hands one photograph's eidolon I, II and III, which share
+    /// their seed (`TrialPlanner.eidolonSeed`), to one engine.
+    public var reusesEidolonWork = false
 
     public init(tables: DistortionTables? = nil) {
         self.tables = tables

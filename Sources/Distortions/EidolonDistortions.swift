@@ -21,7 +21,7 @@ extension Distortion {
                                                         valid: dataset.conditions)
             }
             let picture = try EidolonPicture(image: input, distortion: dataset.rawValue)
-            let result = engine.eidolon.render(picture, condition: parsed, seed: seed, reuseScaleSpace: engine.reusesEidolonScaleSpace)
+            let result = engine.eidolon.render(picture, condition: parsed, seed: seed, reuse: engine.reusesEidolonWork)
             let samples = result.stimulus.samples
             let values = [Double](unsafeUninitializedCapacity: samples.count) { buffer, initialised in
                 for i in 0..<samples.count { buffer[i] = Double(samples[i]) / 255.0 }

@@ -9,10 +9,11 @@ import Darwin
 /// The eidolon factory: Koenderink et al.'s partially coherent disarray as the Eidolon toolbox (with its pull
 /// request #1, "Fixed partial coherence") computes it through the Geirhos et al. wrapper (specs/eidolon.md).
 ///
-/// One factory per worker thread: it owns about 40 MB of scratch (the 12 DoG planes, FFT buffers, fields), reused
-/// by every call; nothing is allocated per pixel. The DoG stack of the last picture is kept, so rendering one
-/// picture at several conditions computes it once. Seeds are numpy's: `np.random.seed(seed)` immediately before
-/// the toolbox call gives the same bytes.
+/// One factory per worker thread: it owns about 55 MB of scratch (the 12 DoG planes, the 48 noise spectra, FFT
+/// buffers, fields), reused by every call; nothing is allocated per pixel. The DoG stack of the last picture and the
+/// noise spectra of the last seed are kept, so rendering one picture at several conditions computes its scale space
+/// once, and rendering one seed at several coherences draws its 48 noise planes once (`render(_:condition:seed:reuse:)`).
+/// Seeds are numpy's: `np.random.seed(seed)` immediately before the toolbox call gives the same bytes.
 public final class EidolonFactory {
     private let blur = EidolonBlur()
     private let scaleSpace = EidolonScaleSpace()
@@ -34,10 +35,13 @@ public final class EidolonFactory {
 
     /// The 256 × 256 grey eidolon (what the toolbox returns) and the 224 × 224 stimulus (that picture resized
     /// back with Pillow's LANCZOS — OODBench's convention, specs/eidolon.md §7.1).
-    /// `reuseScaleSpace: false` recomputes the DoG stack even for the picture of the previous call.
+    /// With `reuse` (the default) a call for the picture of the previous call reuses its DoG stack, and a call with
+    /// the seed (and grain) of the previous call reuses its noise spectra, drawing only those the new coherence adds:
+    /// the same bytes as a fresh factory. `reuse: false` recomputes everything (the full cost of one stimulus).
     public func render(_ picture: EidolonPicture, condition: EidolonCondition, seed: UInt32,
-                       reuseScaleSpace: Bool = true) -> EidolonResult {
-        if !reuseScaleSpace { currentFat = nil }
+                       reuse: Bool = true) -> EidolonResult {
+        if !reuse { currentFat = nil }
+        fields.keepsDraws = reuse
         let plane = renderPlane(picture, condition: condition, seed: seed)
         let side = EidolonPicture.size, out = 224
         let full = Image8(channels: 1, height: side, width: side, samples: plane)
@@ -69,13 +73,12 @@ public final class EidolonFactory {
             for level in scaleSpace.levels { synthesis.accumulateUnwarped(level: level.pointer) }
             profile.synthesis = now() - t
         } else {
-            var random = MT19937(seed: seed)
             t = now()
-            fields.start(random: &random, coherence: condition.coherence, grain: condition.grain, blur: blur)
+            fields.prepare(seed: seed, coherence: condition.coherence, grain: condition.grain, blur: blur)
             profile.fields = now() - t
-            for level in scaleSpace.levels {
+            for (k, level) in scaleSpace.levels.enumerated() {
                 t = now()
-                fields.nextLevel(random: &random, blur: blur)
+                fields.makeLevel(k, blur: blur)
                 let t2 = now()
                 profile.fields += t2 - t
                 synthesis.accumulate(level: level.pointer, fieldX: fields.fieldX, fieldY: fields.fieldY,

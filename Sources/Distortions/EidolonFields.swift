@@ -21,10 +21,16 @@ import Darwin
 /// constants, and at coherence strictly between 0 and 1 the blend (1 − c)·I_k + c·C_k is formed in the spectrum too,
 /// so each level needs one inverse transform per axis. Mean and variance of every blurred plane come from its
 /// spectrum (DC term and Parseval).
+///
+/// The spectra depend on the seed and the grain only, not on the picture, the reach or the coherence (§5.4: the
+/// coherence only weighs them). `prepare` therefore keeps the spectra of the last seed when `keepsDraws` is on: a
+/// second coherence with the same seed draws only the half it lacks (the incoherent planes continue the stream where
+/// the coherent ones ended), a third draws nothing. Each coherence gets exactly the numbers of a fresh computation.
 final class EidolonFields {
     static let centre = 256
     static let centreCount = centre * centre
     static let offset = 128
+    static let levels = EidolonScaleSpace.levelCount
 
     private let noise = FFTBuffer(count: EidolonBlur.length)
     private let transposed = FFTBuffer(count: EidolonBlur.length)
@@ -34,25 +40,36 @@ final class EidolonFields {
     private let coherentSpectra: [FFTBuffer]
     private let coherentRows: [Int]
     /// Constant parts of the coherent components, then their suffix sums (same order).
-    private var coherentShifts = [Double](repeating: 0, count: 2 * EidolonScaleSpace.levelCount)
-    /// Spectra of the current level's incoherent planes (x, y; all 257 rows available for the blend).
-    private let incoherentSpectra = [
-        FFTBuffer(count: 2 * EidolonBlur.spectrumRows * EidolonBlur.rowStride),
-        FFTBuffer(count: 2 * EidolonBlur.spectrumRows * EidolonBlur.rowStride),
-    ]
-    private var incoherentShifts = [0.0, 0.0]
+    private var coherentShifts = [Double](repeating: 0, count: 2 * EidolonFields.levels)
+    /// Spectra of the incoherent planes, x levels 0…11 then y levels 0…11 (rows q < rows(grain)); made for the grain
+    /// of the first seed that needs them.
+    private var incoherentSpectra: [FFTBuffer] = []
+    private var incoherentRows = 0
+    private var incoherentShifts = [Double](repeating: 0, count: 2 * EidolonFields.levels)
+    /// The spectrum one level's field is inverted from (the inverse overwrites its input; the kept spectra stay).
+    private let scratch = FFTBuffer(count: 2 * EidolonBlur.spectrumRows * EidolonBlur.rowStride)
     /// The blended fields of the current level (row and column displacements, before × reach), transposed.
     let fieldX: UnsafeMutablePointer<Double>
     let fieldY: UnsafeMutablePointer<Double>
 
     var computeEverything = false
-    /// Seconds spent drawing normals and blurring noise planes since the last `start` (for the stage profile).
+    /// Whether `prepare` keeps the spectra for the next call with the same seed and grain (else each call starts
+    /// afresh and may let the inverse transforms overwrite them).
+    var keepsDraws = false
+    /// Seconds spent drawing normals and blurring noise planes since the last `prepare` (for the stage profile).
     private(set) var drawSeconds = 0.0
     private(set) var blurSeconds = 0.0
 
+    /// What the kept spectra belong to.
+    private var drawnSeed: UInt32?
+    private var drawnGrain = 0.0
+    private var coherentReady = false
+    private var incoherentReady = false
+    /// The generator right after the 24 coherent planes (drawn or skipped): where the incoherent planes start.
+    private var afterCoherent: MT19937?
+
     private var coherence = 1.0
     private var grain = 10.0
-    private var level = 0
 
     init() {
         func plane() -> UnsafeMutablePointer<Double> {
@@ -77,34 +94,56 @@ final class EidolonFields {
     private var needsCoherent: Bool { computeEverything || coherence != 0 }
     private var needsIncoherent: Bool { computeEverything || coherence != 1 }
 
-    /// Draws the 24 coherent planes (§5.3) and prepares level 0.
-    func start(random: inout MT19937, coherence: Double, grain: Double, blur: EidolonBlur) {
+    /// Makes (or finds kept) every spectrum that the fields of `coherence` need, for the reference's stream after
+    /// `np.random.seed(seed)`: the 24 coherent planes (§5.3), then the 24 incoherent ones in their draw order (§5.5).
+    func prepare(seed: UInt32, coherence: Double, grain: Double, blur: EidolonBlur) {
         self.coherence = coherence
         self.grain = grain
-        level = 0
         drawSeconds = 0
         blurSeconds = 0
-        let levels = EidolonScaleSpace.levelCount
+        if !keepsDraws || drawnSeed != seed || drawnGrain != grain {
+            coherentReady = false
+            incoherentReady = false
+            afterCoherent = nil
+            drawnSeed = seed
+            drawnGrain = grain
+        }
+        if needsCoherent && !coherentReady {
+            var random = MT19937(seed: seed)
+            drawCoherent(random: &random, blur: blur)
+            coherentReady = true
+            afterCoherent = random
+        }
+        if needsIncoherent && !incoherentReady {
+            var random: MT19937
+            if let kept = afterCoherent {
+                random = kept
+            } else {
+                random = MT19937(seed: seed)
+                let t0 = EidolonFields.seconds()
+                random.skipStandardNormals(count: 2 * EidolonFields.levels * EidolonBlur.length)
+                drawSeconds += EidolonFields.seconds() - t0
+                afterCoherent = random
+            }
+            drawIncoherent(random: &random, blur: blur)
+            incoherentReady = true
+        }
+    }
+
+    /// The 24 coherent component spectra, then their suffix sums: spectrum and constant of C_k = Σ_{j ≥ k} Q_j.
+    private func drawCoherent(random: inout MT19937, blur: EidolonBlur) {
+        let levels = EidolonFields.levels
         for axis in 0..<2 {
             for k in 0..<levels {
                 let slot = axis * levels + k
-                if needsCoherent {
-                    let sigma = EidolonScaleSpace.sigmas[k]
-                    let target = coherentSpectra[slot].pointer
-                    coherentShifts[slot] = drawSpectrum(random: &random, sigma: sigma,
-                                                        factor: sigma / EidolonScaleSpace.maxSigma,
-                                                        into: target, blur: blur)
-                    let own = EidolonBlur.rows(sigma: sigma), stride = 2 * EidolonBlur.rowStride
-                    (target + own * stride).update(repeating: 0, count: (coherentRows[slot] - own) * stride)
-                } else {
-                    let t0 = EidolonFields.seconds()
-                    random.skipStandardNormals(count: EidolonBlur.length)
-                    drawSeconds += EidolonFields.seconds() - t0
-                }
+                let sigma = EidolonScaleSpace.sigmas[k]
+                let target = coherentSpectra[slot].pointer
+                coherentShifts[slot] = drawSpectrum(random: &random, sigma: sigma,
+                                                    factor: sigma / EidolonScaleSpace.maxSigma, into: target, blur: blur)
+                let own = EidolonBlur.rows(sigma: sigma), stride = 2 * EidolonBlur.rowStride
+                (target + own * stride).update(repeating: 0, count: (coherentRows[slot] - own) * stride)
             }
         }
-        guard needsCoherent else { return }
-        // Suffix sums: spectrum and constant of C_k = Σ_{j ≥ k} Q_j (rows(σ_j) shrink with j).
         let t0 = EidolonFields.seconds()
         for axis in 0..<2 {
             for k in stride(from: levels - 2, through: 0, by: -1) {
@@ -117,34 +156,47 @@ final class EidolonFields {
         blurSeconds += EidolonFields.seconds() - t0
     }
 
-    /// Computes `fieldX`/`fieldY` of the next level (0, 1, …, 11 in turn), drawing its incoherent planes.
-    func nextLevel(random: inout MT19937, blur: EidolonBlur) {
-        let k = level
-        level += 1
-        let levels = EidolonScaleSpace.levelCount
-        let grainRows = EidolonBlur.rows(sigma: grain)
-        if needsIncoherent {
+    /// The 24 incoherent spectra (σ = grain), drawn per level k as x then y.
+    private func drawIncoherent(random: inout MT19937, blur: EidolonBlur) {
+        let levels = EidolonFields.levels
+        let rows = EidolonBlur.rows(sigma: grain)
+        if rows > incoherentRows {
+            incoherentSpectra = (0..<(2 * levels)).map { _ in FFTBuffer(count: 2 * rows * EidolonBlur.rowStride) }
+            incoherentRows = rows
+        }
+        for k in 0..<levels {
             for axis in 0..<2 {
-                incoherentShifts[axis] = drawSpectrum(random: &random, sigma: grain, factor: 1,
-                                                      into: incoherentSpectra[axis].pointer, blur: blur)
+                let slot = axis * levels + k
+                incoherentShifts[slot] = drawSpectrum(random: &random, sigma: grain, factor: 1,
+                                                      into: incoherentSpectra[slot].pointer, blur: blur)
             }
         }
+    }
+
+    /// Computes `fieldX`/`fieldY` of level k (after `prepare`).
+    func makeLevel(_ k: Int, blur: EidolonBlur) {
         let t0 = EidolonFields.seconds()
+        let levels = EidolonFields.levels
+        let grainRows = EidolonBlur.rows(sigma: grain)
         let c = coherence, oneMinus = 1.0 - coherence
+        // The kept spectra must survive the inverse; a spectrum used once may be inverted in place.
+        let inPlace = !keepsDraws && !computeEverything
         for (axis, field) in [fieldX, fieldY].enumerated() {
             let slot = axis * levels + k
-            let spectrum: UnsafeMutablePointer<Double>, rows: Int, shift: Double
+            var spectrum = scratch.pointer, rows: Int, shift: Double
             if c == 1 && !computeEverything {
-                // The suffix spectrum is used once (this level): the inverse may overwrite it.
-                (spectrum, rows, shift) = (coherentSpectra[slot].pointer, coherentRows[slot], coherentShifts[slot])
+                let kept = coherentSpectra[slot].pointer
+                (rows, shift) = (coherentRows[slot], coherentShifts[slot])
+                if inPlace { spectrum = kept } else { spectrum.update(from: kept, count: 2 * rows * EidolonBlur.rowStride) }
             } else if c == 0 && !computeEverything {
-                (spectrum, rows, shift) = (incoherentSpectra[axis].pointer, grainRows, incoherentShifts[axis])
+                let kept = incoherentSpectra[slot].pointer
+                (rows, shift) = (grainRows, incoherentShifts[slot])
+                if inPlace { spectrum = kept } else { spectrum.update(from: kept, count: 2 * rows * EidolonBlur.rowStride) }
             } else {
-                spectrum = incoherentSpectra[axis].pointer
                 rows = max(grainRows, coherentRows[slot])
-                ck_eidolon_blend_rows(spectrum, oneMinus, spectrum, Int32(grainRows), c,
+                ck_eidolon_blend_rows(spectrum, oneMinus, incoherentSpectra[slot].pointer, Int32(grainRows), c,
                                       coherentSpectra[slot].pointer, Int32(coherentRows[slot]))
-                shift = (oneMinus * incoherentShifts[axis]) + (c * coherentShifts[slot])
+                shift = (oneMinus * incoherentShifts[slot]) + (c * coherentShifts[slot])
             }
             let centre = EidolonFields.centre, offset = EidolonFields.offset, side = EidolonBlur.side
             blur.inverse(spectrum, rows: rows, columns: offset..<(offset + centre), into: blurred)
@@ -155,6 +207,8 @@ final class EidolonFields {
                 for ci in 0..<centre { out[ci] = column[ci] - shift }
             }
         }
+        // Coherent spectra inverted in place are spent: the next call must draw them again.
+        if inPlace { coherentReady = false; incoherentReady = false }
         blurSeconds += EidolonFields.seconds() - t0
     }
 

@@ -161,7 +161,7 @@ public struct MT19937: Sendable {
     internal mutating func skipStandardNormals(count: Int) {
         if cachedGaussian == nil, count % 2 == 0 {
             var pos = Int32(position)
-            state.withUnsafeMutableBufferPointer { ck_mt_normals($0.baseAddress!, &pos, nil, count) }
+            _ = state.withUnsafeMutableBufferPointer { ck_mt_normals($0.baseAddress!, &pos, nil, count) }  // no values: no max
             position = Int(pos)
             return
         }

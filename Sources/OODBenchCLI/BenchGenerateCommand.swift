@@ -16,7 +16,8 @@ struct BenchGenerateCommand: ParsableCommand {
         (edge, silhouette, the cue-conflict subset; 224×224), unless --source names a folder of your own. The run \
         writes to a temporary folder that is deleted afterwards. Timed in the same run as the reference: the I/O \
         floor (decode + PNG encode without any distortion) and each dataset's single-thread cost per image; then all \
-        datasets are generated in one run, as `generate` makes them (grouped by source image). The \
+        datasets are generated in one run, as `generate` makes them (grouped by source image: a photograph's eidolon \
+        I, II and III share its scale space and, through their shared seed, its noise planes). The \
         Python reference (about an hour for the 12 datasets, issue 5) needs the Eidolon toolbox and is not timed here.
 
         Examples:
@@ -75,14 +76,15 @@ struct BenchGenerateCommand: ParsableCommand {
             print(String(format: "%@ %7d  %19.2f", name, tasks.count, perImage))
         }
         // One run over all datasets, as `generate` does it: tasks grouped by source photograph (one decode for every
-        // dataset, one scale space for eidolon I, II and III).
+        // dataset; one scale space and one set of noise planes for eidolon I, II and III).
         let t0 = Date()
         try Generator(renderer: renderer, jobs: jobs).run(plans.flatMap(\.1), out: out)
         let wall = Date().timeIntervalSince(t0)
         let verdict = specs.count == 12 ? (wall <= 180 ? "; target ≤ 180 s for the 12 datasets on 2 cores: met" : "; target ≤ 180 s for the 12 datasets on 2 cores: NOT met") : ""
         print(String(format: "total: %d images in %.1f s (%.0f img/s) on %d worker(s), peak RSS %.0f MiB%@", total, wall,
                      Double(total) / wall, jobs, Self.peakRSSMiB(), verdict))
-        print(String(format: "one-thread estimate from the per-image table: %.0f s (parallel speed-up %.2fx); I/O floor alone: %.0f s",
+        print(String(format: "one thread, every stimulus made alone (the per-image table): %.0f s; the joint run, which shares "
+                     + "work between the datasets of one photograph, was %.2fx faster; I/O floor alone: %.0f s",
                      predicted, predicted / wall, floorMs * Double(total) / 1000))
         print("(wall times count the generation only, not the one-thread sampling; the machine's other load is not controlled)")
     }

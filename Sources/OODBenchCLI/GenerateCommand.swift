@@ -18,9 +18,10 @@ struct GenerateCommand: ParsableCommand {
         Images are brought to 224×224 (resize the shorter side to 256, centre crop 224, as model-vs-human does for \
         other sizes) unless they already are 224×224. Output: OUT/<dataset>/dnn/session-1/*.png plus \
         OUT/<dataset>/generation.json. Finished files are kept, so an interrupted run resumes; every image's seed is \
-        derived from (--seed, dataset, file name), so the bytes do not depend on --jobs. The datasets are made in one \
-        run grouped by source image: each photograph is decoded once, and eidolon I, II and III of one photograph \
-        share its scale space.
+        derived from (--seed, dataset, file name), so the bytes do not depend on --jobs; eidolon I, II and III of one \
+        photograph share one seed, from (--seed, photograph): the same noise planes at coherence 1, 0.3 and 0 \
+        (independent between photographs). The datasets are made in one run grouped by source image: each photograph \
+        is decoded once, and its eidolon I, II and III share its scale space and its noise planes.
 
         Examples:
           oodbench generate colour contrast --source photos/ --out stimuli/ --seed 1

@@ -96,6 +96,40 @@ final class GenerateTests: XCTestCase {
         XCTAssertNotEqual(a, TrialPlanner.imageSeed(seed: 7, dataset: "colour", fileName: "0002_cl_dnn_cr_oven_40_n04111531_14126.png"))
     }
 
+    /// Both seed rules against sha256 values computed with Python's hashlib (first 4 bytes, little-endian).
+    func testSeedsMatchTheirHashDefinitions() {
+        XCTAssertEqual(TrialPlanner.imageSeed(seed: 7, dataset: "colour", fileName: "0001_cl_dnn_cr_oven_40_n04111531_14126.png"),
+                       2_017_619_139)
+        XCTAssertEqual(TrialPlanner.eidolonSeed(seed: 7, source: "n04111531_14126.png"), 2_721_459_123)
+        XCTAssertEqual(TrialPlanner.eidolonSeed(seed: 8, source: "n04111531_14126.png"), 4_276_098_881)
+    }
+
+    /// Eidolon I, II and III of one photograph share its seed (the toolbox then draws the same noise planes, drawn
+    /// once for the three); different photographs get different seeds, and the other datasets keep per-file seeds.
+    func testEidolonStimuliOfOnePhotographShareTheirSeed() throws {
+        let source = try makeCategorySource(perCategory: 8)
+        var seedsBySource: [URL: Set<UInt32>] = [:]
+        var datasetsBySource: [URL: Set<String>] = [:]
+        for name in ["eidolonI", "eidolonII", "eidolonIII"] {
+            for task in try TrialPlanner.balancedPlan(try Catalog.require(name), source: source, seed: 9, perCondition: 1) {
+                let stimulus = try XCTUnwrap(StimulusName(task.fileName))
+                XCTAssertEqual(task.seed, TrialPlanner.eidolonSeed(seed: 9, source: stimulus.source))
+                seedsBySource[task.source, default: []].insert(task.seed)
+                datasetsBySource[task.source, default: []].insert(name)
+            }
+        }
+        // 8 images per category, 8 conditions × 1: every photograph is in all three datasets, with one seed.
+        XCTAssertEqual(seedsBySource.count, 16 * 8)
+        XCTAssertTrue(datasetsBySource.values.allSatisfy { $0.count == 3 })
+        XCTAssertTrue(seedsBySource.values.allSatisfy { $0.count == 1 })
+        XCTAssertEqual(Set(seedsBySource.values.map { $0.first! }).count, 16 * 8, "one seed per photograph")
+        // Another dataset of the same photographs: per-file seeds, different from the eidolon ones.
+        let rotation = try TrialPlanner.balancedPlan(try Catalog.require("rotation"), source: source, seed: 9, perCondition: 2)
+        for task in rotation {
+            XCTAssertEqual(task.seed, TrialPlanner.imageSeed(seed: 9, dataset: "rotation", fileName: task.fileName))
+        }
+    }
+
     /// The ImageNet layout reproduces the human experiment: for all 12 parametric datasets the planned file names
     /// equal the DNN names of the model raw data (`raw-data-models/<ds>/<ds>_resnet50_session-1.csv`), in order.
     func testImagenetTrialListReproducesTheHumanExperiment() throws {

@@ -96,9 +96,6 @@ final class RenderTests: XCTestCase {
     /// eidolon I, II and III of one photograph through one engine (the scale space computed once) give the bytes of
     /// separate renders.
     func testEidolonsOfOneSourceTogetherMatchOneByOne() throws {
-        #if DEBUG
-        throw XCTSkip("an eidolon render takes seconds in a debug build (about 0.15–0.3 s in release); run `swift test -c release --filter RenderTests`")
-        #else
         let rendered = try renderedTogether(try renderer(), datasets: ["eidolonI", "eidolonII", "eidolonIII"])
         XCTAssertEqual(Set(rendered.map(\.0.dataset)).count, 3)
         for (task, bytes) in rendered {
@@ -107,14 +104,10 @@ final class RenderTests: XCTestCase {
             let direct = EidolonFactory().render(picture, condition: dataset.condition(task.condition)!, seed: task.seed)
             XCTAssertEqual(try Image8(data: bytes), direct.stimulus, task.fileName)
         }
-        #endif
     }
 
     /// One eidolon through the renderer: the factory's 224 px stimulus at the task's condition and seed.
     func testRendererMakesEidolons() throws {
-        #if DEBUG
-        throw XCTSkip("an eidolon render takes seconds in a debug build (about 0.15–0.3 s in release); run `swift test -c release --filter RenderTests`")
-        #else
         let renderer = try renderer()
         let source = Mirror.url("texture-vs-shape/silhouette")
         let plan = try TrialPlanner.balancedPlan(try Catalog.require("eidolonII"), source: source, seed: 11, perCondition: 1)
@@ -123,7 +116,6 @@ final class RenderTests: XCTestCase {
         let picture = try EidolonPicture(image: try Image8(contentsOf: task.source))
         let direct = EidolonFactory().render(picture, condition: EidolonDataset.eidolonII.condition(task.condition)!, seed: task.seed).stimulus
         XCTAssertEqual(rendered, direct)
-        #endif
     }
 
     /// Real renderer, real files: `--jobs 1` and `--jobs 2` give identical bytes.

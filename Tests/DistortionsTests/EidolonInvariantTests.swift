@@ -81,33 +81,55 @@ final class EidolonInvariantTests: XCTestCase {
         }
     }
 
+    /// The fields of levels 0 and 11 after `prepare` (x then y).
+    private static func levelFields(_ f: EidolonFields, seed: UInt32, coherence: Double, blur: EidolonBlur) -> [[Double]] {
+        f.prepare(seed: seed, coherence: coherence, grain: 10, blur: blur)
+        var out: [[Double]] = []
+        for k in [0, 11] {
+            f.makeLevel(k, blur: blur)
+            out.append(Array(UnsafeBufferPointer(start: f.fieldX, count: EidolonFields.centreCount)))
+            out.append(Array(UnsafeBufferPointer(start: f.fieldY, count: EidolonFields.centreCount)))
+        }
+        return out
+    }
+
     /// The blend is the only place coherence enters: F(c) = (1 − c)·F(0) + c·F(1) for the same seed (up to rounding:
     /// the blend is formed in the spectrum, before the one inverse transform per level and axis).
     func testFieldsAreTheBlendOfIncoherentAndCoherentParts() {
         func fields(_ c: Double) -> [[Double]] {
-            let blur = EidolonBlur(), f = EidolonFields()
+            let f = EidolonFields()
             f.computeEverything = true
-            var random = MT19937(seed: 3)
-            f.start(random: &random, coherence: c, grain: 10, blur: blur)
-            var out: [[Double]] = []
-            for k in 0..<3 {
-                f.nextLevel(random: &random, blur: blur)
-                if k == 2 {
-                    out.append(Array(UnsafeBufferPointer(start: f.fieldX, count: EidolonFields.centreCount)))
-                    out.append(Array(UnsafeBufferPointer(start: f.fieldY, count: EidolonFields.centreCount)))
-                }
-            }
-            return out
+            return Self.levelFields(f, seed: 3, coherence: c, blur: EidolonBlur())
         }
         let incoherent = fields(0), coherent = fields(1), blended = fields(0.3)
-        for axis in 0..<2 {
+        for plane in 0..<4 {
             for i in stride(from: 0, to: EidolonFields.centreCount, by: 97) {
-                XCTAssertEqual(blended[axis][i], (0.7 * incoherent[axis][i]) + (0.3 * coherent[axis][i]),
+                XCTAssertEqual(blended[plane][i], (0.7 * incoherent[plane][i]) + (0.3 * coherent[plane][i]),
                                accuracy: 1e-13)
             }
         }
         // Coherent fields are smooth across levels, incoherent ones are fresh: their correlation differs.
         XCTAssertNotEqual(incoherent[0], coherent[0])
+    }
+
+    /// Kept draws: one seed at several coherences, in any order, gives exactly the fields of a fresh computation per
+    /// coherence (the second coherence draws only the half it lacks, continuing the stream where the coherent planes
+    /// end, or re-seeding when they were only skipped); a new seed starts afresh.
+    func testKeptDrawsGiveTheFieldsOfAFreshComputation() {
+        let blur = EidolonBlur()
+        var fresh: [Double: [[Double]]] = [:]
+        for c in [0.0, 0.3, 1.0] { fresh[c] = Self.levelFields(EidolonFields(), seed: 21, coherence: c, blur: blur) }
+        XCTAssertNotEqual(fresh[0.0]![0], fresh[1.0]![0])
+        for order in [[1.0, 0.3, 0.0], [0.0, 0.3, 1.0], [0.3, 1.0, 0.0]] {
+            let kept = EidolonFields()
+            kept.keepsDraws = true
+            for c in order + [order[0]] {
+                XCTAssertTrue(Self.levelFields(kept, seed: 21, coherence: c, blur: blur) == fresh[c]!,
+                              "coherence \(c) in the order \(order)")
+            }
+            let other = Self.levelFields(kept, seed: 22, coherence: 0.3, blur: blur)
+            XCTAssertTrue(other == Self.levelFields(EidolonFields(), seed: 22, coherence: 0.3, blur: blur), "new seed")
+        }
     }
 
     func testConditionStrings() {

@@ -173,11 +173,10 @@ final class EidolonSpeedTests: XCTestCase {
         let seed: UInt32 = 3, c = 0.3, grain = 10.0
         let blur = EidolonBlur()
         let fields = EidolonFields()
-        var random = MT19937(seed: seed)
-        fields.start(random: &random, coherence: c, grain: grain, blur: blur)
+        fields.prepare(seed: seed, coherence: c, grain: grain, blur: blur)
         var spectral: [Int: ([Double], [Double])] = [:]
         for k in 0..<levels {
-            fields.nextLevel(random: &random, blur: blur)
+            fields.makeLevel(k, blur: blur)
             if [0, 5, 11].contains(k) {
                 spectral[k] = (EidolonFields.rowMajor(fields.fieldX), EidolonFields.rowMajor(fields.fieldY))
             }
