@@ -93,11 +93,12 @@ final class RenderTests: XCTestCase {
         }
     }
 
-    /// eidolon I, II and III of one photograph through one engine (the scale space computed once) give the bytes of
-    /// separate renders.
+    /// eidolon I, II and III of one photograph through one engine (the scale space computed once, and through their
+    /// shared seed the noise planes drawn once) give the bytes of separate renders by fresh factories.
     func testEidolonsOfOneSourceTogetherMatchOneByOne() throws {
         let rendered = try renderedTogether(try renderer(), datasets: ["eidolonI", "eidolonII", "eidolonIII"])
         XCTAssertEqual(Set(rendered.map(\.0.dataset)).count, 3)
+        XCTAssertEqual(Set(rendered.map(\.0.seed)).count, 1, "one photograph, one eidolon seed")
         for (task, bytes) in rendered {
             let picture = try EidolonPicture(image: try Image8(contentsOf: task.source))
             let dataset = EidolonDataset(rawValue: task.dataset)!
