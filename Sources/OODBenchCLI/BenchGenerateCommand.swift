@@ -13,7 +13,10 @@ struct BenchGenerateCommand: ParsableCommand {
         abstract: "Time `generate` for all 12 parametric datasets (14,880 images at 224 px) and report peak memory.",
         discussion: """
         Sources: 16 category folders of 80 images each, made of links to the mirror's texture-vs-shape images \
-        (edge, silhouette, the cue-conflict subset; 224×224), unless --source names a folder of your own. The run \
+        (edge, silhouette, the cue-conflict subset; 224×224), unless --source names a folder of your own. With \
+        --layout imagenet the same images are linked under the ImageNet ids of the human trial lists (one file per \
+        id), and each dataset reproduces its human trial list, as `generate` does from ImageNet: the three eidolon \
+        datasets then use disjoint photographs, as in the human experiment, so their noise planes are not shared. The run \
         writes to a temporary folder that is deleted afterwards. Timed in the same run as the reference: the I/O \
         floor (decode + PNG encode without any distortion) and each dataset's single-thread cost per image; then all \
         datasets are generated in one run, as `generate` makes them (grouped by source image: a photograph's eidolon \
@@ -24,6 +27,7 @@ struct BenchGenerateCommand: ParsableCommand {
           oodbench bench generate
           oodbench bench generate --jobs 1 --datasets colour,contrast
           oodbench bench generate --source photos/ --keep /tmp/stimuli
+          oodbench bench generate --layout imagenet
         """
     )
 
@@ -42,9 +46,14 @@ struct BenchGenerateCommand: ParsableCommand {
     @Option(help: "Keep the generated stimuli in this folder instead of a temporary one.")
     var keep: String?
 
+    @Option(help: "categories (balanced plan from 16 category folders) or imagenet (the human trial lists, from images named by ImageNet id).")
+    var layout = "categories"
+
     func validate() throws {
         if jobs < 1 { throw ValidationError("--jobs must be at least 1.") }
         if sample < 1 { throw ValidationError("--sample must be at least 1.") }
+        if SourceLayout(rawValue: layout) == nil { throw ValidationError("--layout must be categories or imagenet.") }
+        if layout == "imagenet" && source != nil { throw ValidationError("--layout imagenet links its own sources; --source applies to categories.") }
     }
 
     func run() throws {
@@ -53,12 +62,28 @@ struct BenchGenerateCommand: ParsableCommand {
         let resolver = try AssetResolver.fromEnvironment(offline: true)
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("oodbench-bench-generate-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: scratch) }
-        let sourceFolder = try source.map { URL(fileURLWithPath: $0) } ?? Self.linkedSources(resolver: resolver, into: scratch.appendingPathComponent("source"))
         let out = keep.map { URL(fileURLWithPath: $0) } ?? scratch.appendingPathComponent("out")
         let renderer = try StimulusRenderers.standard(resolver: resolver)
-        let plans = try specs.map { ($0, try TrialPlanner.balancedPlan($0, source: sourceFolder, seed: 0)) }
+        let plans: [(DatasetSpec, [GenerationTask])]
+        if layout == "imagenet" {
+            let trials = try specs.map { spec in
+                let csv = try resolver.file(group: "model-vs-human-human-raw-data",
+                                            path: "raw-data/\(spec.name)/\(spec.name)_subject-01_session_1.csv")
+                return (spec, try TrialPlanner.humanTrialList(csv: csv, spec: spec))
+            }
+            let ids = Set(trials.flatMap { $0.1.map { ($0.imageID as NSString).deletingPathExtension } })
+            let folder = try Self.linkedImagenetSources(ids: ids.sorted(), resolver: resolver,
+                                                        into: scratch.appendingPathComponent("source"))
+            let index = try TrialPlanner.imagenetIndex(folder)
+            plans = try trials.map { spec, list in
+                (spec, try TrialPlanner.imagenetPlan(spec, trials: list, index: index, seed: 0, sourceFolder: folder))
+            }
+        } else {
+            let sourceFolder = try source.map { URL(fileURLWithPath: $0) } ?? Self.linkedSources(resolver: resolver, into: scratch.appendingPathComponent("source"))
+            plans = try specs.map { ($0, try TrialPlanner.balancedPlan($0, source: sourceFolder, seed: 0)) }
+        }
         let total = plans.reduce(0) { $0 + $1.1.count }
-        print("bench generate: \(specs.count) datasets, \(total) images at 224 px, \(jobs) worker(s), \(ProcessInfo.processInfo.activeProcessorCount) cores")
+        print("bench generate: \(specs.count) datasets, \(total) images at 224 px, \(layout) layout, \(jobs) worker(s), \(ProcessInfo.processInfo.activeProcessorCount) cores")
 
         // Reference timed in this run: the I/O floor and each dataset's one-thread cost.
         let floorTasks = Array(plans[0].1.prefix(sample))
@@ -83,14 +108,14 @@ struct BenchGenerateCommand: ParsableCommand {
         let verdict = specs.count == 12 ? (wall <= 180 ? "; target ≤ 180 s for the 12 datasets on 2 cores: met" : "; target ≤ 180 s for the 12 datasets on 2 cores: NOT met") : ""
         print(String(format: "total: %d images in %.1f s (%.0f img/s) on %d worker(s), peak RSS %.0f MiB%@", total, wall,
                      Double(total) / wall, jobs, Self.peakRSSMiB(), verdict))
-        print(String(format: "one thread, every stimulus made alone (the per-image table): %.0f s; the joint run, which shares "
-                     + "work between the datasets of one photograph, was %.2fx faster; I/O floor alone: %.0f s",
+        print(String(format: "one thread, every stimulus made alone (the per-image table): %.0f s; the joint run was %.2fx "
+                     + "faster (its workers, and the work shared between the datasets of one photograph); I/O floor alone: %.0f s",
                      predicted, predicted / wall, floorMs * Double(total) / 1000))
         print("(wall times count the generation only, not the one-thread sampling; the machine's other load is not controlled)")
     }
 
-    /// Category folders of 80 links each, cycling through the mirror's 224 px texture-vs-shape images.
-    static func linkedSources(resolver: AssetResolver, into folder: URL) throws -> URL {
+    /// The mirror's 224 px texture-vs-shape images (edge, silhouette, the cue-conflict subset) by category.
+    static func imagePools(resolver: AssetResolver) throws -> [String: [URL]] {
         let fm = FileManager.default
         var pools: [String: [URL]] = [:]
         for name in ["edge", "silhouette", "cue-conflict"] {
@@ -101,6 +126,25 @@ struct BenchGenerateCommand: ParsableCommand {
                 pools[category, default: []] += files.map { dir.appendingPathComponent($0) }
             }
         }
+        return pools
+    }
+
+    /// One link per ImageNet id (`<id>.png`), cycling through all the pools' images.
+    static func linkedImagenetSources(ids: [String], resolver: AssetResolver, into folder: URL) throws -> URL {
+        let pool = try imagePools(resolver: resolver).sorted { $0.key < $1.key }.flatMap(\.value)
+        guard !pool.isEmpty else { throw CLIError("no source images in the mirror's texture-vs-shape folders") }
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        for (i, id) in ids.enumerated() {
+            try FileManager.default.createSymbolicLink(at: folder.appendingPathComponent("\(id).png"),
+                                                       withDestinationURL: pool[i % pool.count])
+        }
+        return folder
+    }
+
+    /// Category folders of 80 links each, cycling through the mirror's 224 px texture-vs-shape images.
+    static func linkedSources(resolver: AssetResolver, into folder: URL) throws -> URL {
+        let fm = FileManager.default
+        let pools = try imagePools(resolver: resolver)
         let perCategory = Catalog.parametric.map(\.imagesPerCategory).max() ?? 80
         for category in Catalog.categories {
             let pool = pools[category] ?? []

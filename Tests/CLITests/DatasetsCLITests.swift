@@ -75,4 +75,17 @@ final class DatasetsCLITests: XCTestCase {
         XCTAssertEqual(usage.status, 64)
         XCTAssertTrue(usage.stderr.contains("'sketch' is not one of the 12 parametric datasets"), usage.stderr)
     }
+
+    /// `bench generate --layout imagenet` links the mirror's pictures under the trial lists' ImageNet ids and makes
+    /// the human trial list: every planned stimulus is made (colour: 1280), and the output says which layout ran.
+    func testBenchGenerateRunsTheImagenetLayout() throws {
+        guard FileManager.default.fileExists(atPath: Mirror.root.path) else { throw XCTSkip("mirror not found") }
+        let result = try run(["bench", "generate", "--layout", "imagenet", "--datasets", "colour", "--sample", "1"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stdout.contains("1 datasets, 1280 images at 224 px, imagenet layout"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("total: 1280 images in "), result.stdout)
+        let refused = try run(["bench", "generate", "--layout", "imagenet", "--source", "photos"])
+        XCTAssertEqual(refused.status, 64)
+        XCTAssertTrue(refused.stderr.contains("--layout imagenet links its own sources"), refused.stderr)
+    }
 }
