@@ -64,6 +64,14 @@ extension AssetResolver {
         throw DatasetsError.unknownName(name, known: ["all"] + manifest.groups.map(\.name) + Catalog.all.map(\.name))
     }
 
+    /// The human experiment's trial list of `spec` (`TrialPlanner.humanTrialList` of subject 1's raw-data file,
+    /// fetched and checked if needed): what `generate` reproduces from ImageNet images.
+    public func humanTrialList(for spec: DatasetSpec) throws -> [StimulusName] {
+        let csv = try file(group: "model-vs-human-human-raw-data",
+                           path: "raw-data/\(spec.name)/\(spec.name)_subject-01_session_1.csv")
+        return try TrialPlanner.humanTrialList(csv: csv, spec: spec)
+    }
+
     /// The folder of dataset `name` in model-vs-human layout (`<folder>/dnn/session-1/…` or `<folder>/<category>/…`),
     /// fetching and checking it if needed. With `allowSubset`, a texture-vs-shape folder that the mirror holds only
     /// in part (cue-conflict: 321 of 1,280) is returned as it is instead of being completed by downloads.

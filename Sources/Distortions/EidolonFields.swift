@@ -184,13 +184,10 @@ final class EidolonFields {
         for (axis, field) in [fieldX, fieldY].enumerated() {
             let slot = axis * levels + k
             var spectrum = scratch.pointer, rows: Int, shift: Double
-            if c == 1 && !computeEverything {
-                let kept = coherentSpectra[slot].pointer
-                (rows, shift) = (coherentRows[slot], coherentShifts[slot])
-                if inPlace { spectrum = kept } else { spectrum.update(from: kept, count: 2 * rows * EidolonBlur.rowStride) }
-            } else if c == 0 && !computeEverything {
-                let kept = incoherentSpectra[slot].pointer
-                (rows, shift) = (grainRows, incoherentShifts[slot])
+            if (c == 1 || c == 0) && !computeEverything {
+                // One part alone: its kept spectrum, inverted in place or from a copy.
+                let kept = c == 1 ? coherentSpectra[slot].pointer : incoherentSpectra[slot].pointer
+                (rows, shift) = c == 1 ? (coherentRows[slot], coherentShifts[slot]) : (grainRows, incoherentShifts[slot])
                 if inPlace { spectrum = kept } else { spectrum.update(from: kept, count: 2 * rows * EidolonBlur.rowStride) }
             } else {
                 rows = max(grainRows, coherentRows[slot])

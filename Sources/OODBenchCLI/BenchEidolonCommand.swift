@@ -160,7 +160,6 @@ struct BenchEidolonCommand: ParsableCommand {
         return json.keys.sorted().map { String(format: "%@ %.0f ms", $0, json[$0]! * 1000) }.joined(separator: ", ")
     }
 
-    /// A deterministic 224×224 RGB picture with edges and texture at several scales.
     /// One photograph's eidolon I, II and III with one seed through one factory, as `generate` makes them: the
     /// scale space is computed and the 48 noise planes are drawn and transformed once for the three.
     private func timeOnePhotographAtThreeCoherences(_ input: Image8, separate: Double) throws {
@@ -182,6 +181,7 @@ struct BenchEidolonCommand: ParsableCommand {
                      + "for the three, against %.1f ms as three separate stimuli (the rows above)", together, separate))
     }
 
+    /// A deterministic 224×224 RGB picture with edges and texture at several scales.
     static func syntheticPicture() -> Image8 {
         let side = 224
         var samples = [UInt8](repeating: 0, count: side * side * 3)

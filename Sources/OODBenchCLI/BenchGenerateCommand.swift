@@ -66,11 +66,7 @@ struct BenchGenerateCommand: ParsableCommand {
         let renderer = try StimulusRenderers.standard(resolver: resolver)
         let plans: [(DatasetSpec, [GenerationTask])]
         if layout == "imagenet" {
-            let trials = try specs.map { spec in
-                let csv = try resolver.file(group: "model-vs-human-human-raw-data",
-                                            path: "raw-data/\(spec.name)/\(spec.name)_subject-01_session_1.csv")
-                return (spec, try TrialPlanner.humanTrialList(csv: csv, spec: spec))
-            }
+            let trials = try specs.map { spec in (spec, try resolver.humanTrialList(for: spec)) }
             let ids = Set(trials.flatMap { $0.1.map { ($0.imageID as NSString).deletingPathExtension } })
             let folder = try Self.linkedImagenetSources(ids: ids.sorted(), resolver: resolver,
                                                         into: scratch.appendingPathComponent("source"))

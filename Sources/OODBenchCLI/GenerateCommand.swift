@@ -98,9 +98,7 @@ struct GenerateCommand: ParsableCommand {
                 plans.append((spec, try TrialPlanner.balancedPlan(spec, source: sourceURL, seed: seed, perCondition: perCondition)))
             case .imagenet:
                 let resolver = try AssetResolver.fromEnvironment(offline: offline)
-                let csv = try resolver.file(group: "model-vs-human-human-raw-data",
-                                            path: "raw-data/\(spec.name)/\(spec.name)_subject-01_session_1.csv")
-                let trials = try TrialPlanner.humanTrialList(csv: csv, spec: spec)
+                let trials = try resolver.humanTrialList(for: spec)
                 if index == nil { index = try TrialPlanner.imagenetIndex(sourceURL) }
                 plans.append((spec, try TrialPlanner.imagenetPlan(spec, trials: trials, index: index ?? [:], seed: seed, sourceFolder: sourceURL)))
             }
