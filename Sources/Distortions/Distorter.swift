@@ -135,9 +135,9 @@ public final class Distorter {
         }
     }
 
-    /// `uniform_noise(X, w, contrast, RandomState(seed))` (specs §3.9): one C pass that refills the generator and
-    /// turns its words straight into `random_sample` values and clip((a + Y·c) + (−w + 2w·u)), four pixels per
-    /// AVX2 step (no buffer of random numbers in between).
+    /// `uniform_noise(X, w, contrast, RandomState(seed))` (specs §3.9): one C call that writes Y of every pixel,
+    /// then refills the generator and turns its words straight into `random_sample` values and
+    /// clip((a + Y·c) + (−w + 2w·u)) over Y in place, four pixels per AVX2 step (no buffer of random numbers).
     func uniformNoise(_ input: Image8, width w: Double, contrast c: Double, seed: UInt32) -> DistortedImage {
         let n = input.width * input.height
         var rng = MT19937(seed: seed)

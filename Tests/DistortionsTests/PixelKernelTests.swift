@@ -113,6 +113,49 @@ final class PixelKernelTests: XCTestCase {
         }
     }
 
+    /// The AVX2 pass leaves out a clip that its bounds say cannot act: at the edge of those bounds (white and black
+    /// pixels, widths one ulp either side of where a value could first leave [0, 1], contrasts 0.3 and 1 where
+    /// a = 0) the values still equal the spec's clipped ones, and a non-canonical grey table takes the table path.
+    func testUniformNoiseClipBoundsAtTheirEdges() {
+        let n = 2 * 624 + 40
+        var rgb = [UInt8](repeating: 255, count: 3 * n)  // white, then black, then random pixels
+        for i in n / 3..<(2 * n / 3) { rgb[3 * i] = 0; rgb[3 * i + 1] = 0; rgb[3 * i + 2] = 0 }
+        let tail = bytes(3 * (n - 2 * n / 3), seed: 5)
+        rgb.replaceSubrange((3 * (2 * n / 3))..., with: tail)
+        var tables = [Distorter.lumaTable]
+        var other = Distorter.lumaTable
+        other[255] = other[255].nextDown
+        tables.append(other)
+        for c in [0.3, 1.0] {
+            let a = (1 - c) / 2.0
+            let white = (Distorter.lumaTable[255] + Distorter.lumaTable[511]) + Distorter.lumaTable[767]
+            let edge = 1 - (a + white * c)  // above this width a value could pass 1; below a, one could pass 0
+            var widths = [0.0, a, a.nextDown, a.nextUp, 0.9]
+            widths += [edge, edge.nextDown, edge.nextUp].filter { $0 >= 0 }
+            for w in widths {
+                for table in tables {
+                    let y: (Int) -> Double = { i in
+                        (table[Int(rgb[3 * i])] + table[256 + Int(rgb[3 * i + 1])]) + table[512 + Int(rgb[3 * i + 2])]
+                    }
+                    var reference = MT19937(seed: 11)
+                    var rng = reference
+                    let expected: [Double] = (0..<n).map { i in
+                        let v = (a + y(i) * c) + (-w + (w - -w) * reference.randomSample())
+                        return v < 0 ? 0 : (v > 1 ? 1 : v)
+                    }
+                    var got = [Double](repeating: 0, count: n)
+                    table.withUnsafeBufferPointer { lut in
+                        rng.drawRaw { ck_uniform_noise($0, $1, rgb, n, lut.baseAddress!, a, c, -w, w - -w, &got) }
+                    }
+                    let first = got.indices.first { got[$0].bitPattern != expected[$0].bitPattern }
+                    XCTAssertNil(first, "c \(c) w \(w): pixel \(first ?? -1) is \(first.map { got[$0] } ?? 0), "
+                                 + "expected \(first.map { expected[$0] } ?? 0)")
+                    XCTAssertEqual(rng.nextUInt32(), reference.nextUInt32(), "c \(c) w \(w): state after the call")
+                }
+            }
+        }
+    }
+
     /// The C quantisation equals `QuantisationRule.quantise` for both rules, with and without grey expansion, on
     /// values around every half and integer step, outside [0, 1], ±0 and NaN, at lengths around its 16-value step.
     func testQuantisationEqualsTheRule() {
