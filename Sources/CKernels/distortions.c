@@ -970,47 +970,74 @@ static inline void sincos4(__m256d xv, __m256d *sines, __m256d *cosines) {
     *cosines = _mm256_xor_pd(c, _mm256_and_pd(q1, B(-0.0)));
 }
 
-// phase_factors in one pass over four shifts at a time (shift, sin and cos), then the paired sums four at a time
-// (the partner block read reversed).
+// phase_factors for the pairs of blocks at both ends at once: P[j] = P[m−1−j] (the same sum, added in the same
+// order), so the shifts j … j+3 and their partners m−4−j … m−1−j are turned into sin and cos together and the four
+// factors are written to both places. No sin or cos is stored: one pass reads the shifts and writes the factors
+// (the sines and cosines scratch arrays are not touched).
 __attribute__((target("avx2")))
-static void phase_factors_avx2(double *u, size_t m, double width, double half_scale, double *sines,
-                               double *cosines, double *factors) {
-    size_t t = 0;
-    for (; t + 8 <= m; t += 8) {  // two independent blocks per step: the polynomials' latency overlaps
-        const __m256d x0 = _mm256_loadu_pd(u + t), x1 = _mm256_loadu_pd(u + t + 4);
-        const __m256d shift0 = M(_mm256_div_pd(M(M(_mm256_sub_pd(x0, B(0.5)), B(2.0)), B(width)), B(180.0)),
-                                 B(3.141592653589793));
-        const __m256d shift1 = M(_mm256_div_pd(M(M(_mm256_sub_pd(x1, B(0.5)), B(2.0)), B(width)), B(180.0)),
-                                 B(3.141592653589793));
-        _mm256_storeu_pd(u + t, shift0);
-        _mm256_storeu_pd(u + t + 4, shift1);
-        __m256d sn0, cs0, sn1, cs1;
-        sincos4(shift0, &sn0, &cs0);
-        sincos4(shift1, &sn1, &cs1);
-        _mm256_storeu_pd(sines + t, sn0);
-        _mm256_storeu_pd(cosines + t, cs0);
-        _mm256_storeu_pd(sines + t + 4, sn1);
-        _mm256_storeu_pd(cosines + t + 4, cs1);
-    }
-    for (; t < m; t++) {
-        u[t] = ((((u[t] - 0.5) * 2) * width) / 180) * 3.141592653589793;
-        sincos1(u[t], sines + t, cosines + t);
-    }
+static inline __m256d phase_shift4(__m256d x, double width) {
+    return M(_mm256_div_pd(M(M(_mm256_sub_pd(x, B(0.5)), B(2.0)), B(width)), B(180.0)), B(3.141592653589793));
+}
+
+// The factors of the four values from j and of their partners (the four values before k = m − 4 − j), both written.
+__attribute__((target("avx2"), always_inline))
+static inline void phase_store_pair(double *factors, size_t j, size_t k, __m256d s0, __m256d c0, __m256d s1,
+                                    __m256d c1, __m256d hs) {
+    const __m256d re = M(A(c0, _mm256_permute4x64_pd(c1, 0x1b)), hs);  // P[j … j+3]
+    const __m256d im = M(A(s0, _mm256_permute4x64_pd(s1, 0x1b)), hs);
+    const __m256d lo = _mm256_unpacklo_pd(re, im), hi = _mm256_unpackhi_pd(re, im);  // (r0 i0 r2 i2), (r1 i1 r3 i3)
+    const __m256d p01 = _mm256_permute2f128_pd(lo, hi, 0x20), p23 = _mm256_permute2f128_pd(lo, hi, 0x31);
+    _mm256_storeu_pd(factors + 2 * j, p01);
+    _mm256_storeu_pd(factors + 2 * j + 4, p23);
+    // P[k … k+3] = P[j+3], P[j+2], P[j+1], P[j]: the pairs of complex values swapped and the halves exchanged.
+    _mm256_storeu_pd(factors + 2 * k, _mm256_permute4x64_pd(p23, 0x4e));
+    _mm256_storeu_pd(factors + 2 * k + 4, _mm256_permute4x64_pd(p01, 0x4e));
+}
+
+__attribute__((target("avx2")))
+static void phase_factors_avx2(double *u, size_t m, double width, double half_scale, double *factors) {
     const __m256d hs = B(half_scale);
     size_t j = 0;
-    for (; j + 4 <= m; j += 4) {
-        // partners m−1−j … m−4−j, i.e. the block starting at m−4−j read backwards
-        const __m256d cr = _mm256_permute4x64_pd(_mm256_loadu_pd(cosines + (m - 4 - j)), 0x1b);
-        const __m256d sr = _mm256_permute4x64_pd(_mm256_loadu_pd(sines + (m - 4 - j)), 0x1b);
-        const __m256d re = M(A(_mm256_loadu_pd(cosines + j), cr), hs);
-        const __m256d im = M(A(_mm256_loadu_pd(sines + j), sr), hs);
-        const __m256d lo = _mm256_unpacklo_pd(re, im), hi = _mm256_unpackhi_pd(re, im);  // (r0 i0 r2 i2), (r1 i1 r3 i3)
-        _mm256_storeu_pd(factors + 2 * j, _mm256_permute2f128_pd(lo, hi, 0x20));
-        _mm256_storeu_pd(factors + 2 * j + 4, _mm256_permute2f128_pd(lo, hi, 0x31));
+    // Eight values from each end per step: four independent sin/cos evaluations, whose polynomial chains overlap.
+    for (; 2 * j + 16 <= m; j += 8) {
+        const size_t k = m - 8 - j;  // the partner values k … k+7 = m−1−j … m−8−j, read backwards
+        const __m256d x0 = phase_shift4(_mm256_loadu_pd(u + j), width);
+        const __m256d x1 = phase_shift4(_mm256_loadu_pd(u + j + 4), width);
+        const __m256d x2 = phase_shift4(_mm256_loadu_pd(u + k), width);
+        const __m256d x3 = phase_shift4(_mm256_loadu_pd(u + k + 4), width);
+        _mm256_storeu_pd(u + j, x0);
+        _mm256_storeu_pd(u + j + 4, x1);
+        _mm256_storeu_pd(u + k, x2);
+        _mm256_storeu_pd(u + k + 4, x3);
+        __m256d s0, c0, s1, c1, s2, c2, s3, c3;
+        sincos4(x0, &s0, &c0);
+        sincos4(x1, &s1, &c1);
+        sincos4(x2, &s2, &c2);
+        sincos4(x3, &s3, &c3);
+        phase_store_pair(factors, j, k + 4, s0, c0, s3, c3, hs);      // j … j+3 with m−1−j … m−4−j
+        phase_store_pair(factors, j + 4, k, s1, c1, s2, c2, hs);      // j+4 … j+7 with m−5−j … m−8−j
     }
-    for (; j < m; j++) {
-        factors[2 * j] = (cosines[j] + cosines[m - 1 - j]) * half_scale;
-        factors[2 * j + 1] = (sines[j] + sines[m - 1 - j]) * half_scale;
+    for (; 2 * j + 8 <= m; j += 4) {
+        const size_t k = m - 4 - j;
+        const __m256d x0 = phase_shift4(_mm256_loadu_pd(u + j), width);
+        const __m256d x1 = phase_shift4(_mm256_loadu_pd(u + k), width);
+        _mm256_storeu_pd(u + j, x0);
+        _mm256_storeu_pd(u + k, x1);
+        __m256d s0, c0, s1, c1;
+        sincos4(x0, &s0, &c0);
+        sincos4(x1, &s1, &c1);
+        phase_store_pair(factors, j, k, s0, c0, s1, c1, hs);
+    }
+    // The middle (fewer than 8 values), one at a time.
+    double sn[8], cs[8];
+    const size_t end = m - j;
+    for (size_t t = j; t < end; t++) {
+        u[t] = ((((u[t] - 0.5) * 2) * width) / 180) * 3.141592653589793;
+        sincos1(u[t], sn + (t - j), cs + (t - j));
+    }
+    for (size_t t = j; t < end; t++) {
+        factors[2 * t] = (cs[t - j] + cs[m - 1 - t - j]) * half_scale;
+        factors[2 * t + 1] = (sn[t - j] + sn[m - 1 - t - j]) * half_scale;
     }
 }
 
@@ -1022,7 +1049,7 @@ static void phase_factors_avx2(double *u, size_t m, double width, double half_sc
 static void phase_factors(double *u, size_t m, double width, double half_scale, double *sines, double *cosines,
                           double *factors, int avx2) {
 #if CK_X86
-    if (avx2) { phase_factors_avx2(u, m, width, half_scale, sines, cosines, factors); return; }
+    if (avx2) { phase_factors_avx2(u, m, width, half_scale, factors); return; }
 #endif
     (void)avx2;
     for (size_t t = 0; t < m; t++) u[t] = ((((u[t] - 0.5) * 2) * width) / 180) * 3.141592653589793;
@@ -1043,7 +1070,35 @@ void ck_phase_factors_portable(double *values, size_t m, double width, double ha
     phase_factors(values, m, width, half_scale, sines, cosines, factors, 0);
 }
 
-void ck_phase_apply(double *z, int h, int w, const double *factors, double scale) {
+#if CK_X86
+// z[0…2·count) (count complex values, count even) times the factors f in the same order, or with `reversed` times
+// f[count−1], f[count−2], … conjugated; two complex values per step, each product as the scalar code computes it:
+// (re·fr − im·fi, re·fi + im·fr), the sum in the other order being the same sum.
+__attribute__((target("avx2")))
+static void phase_multiply_avx2(double *z, const double *f, size_t count, int reversed) {
+    const __m256d conj = _mm256_setr_pd(0.0, -0.0, 0.0, -0.0);
+    for (size_t k = 0; k + 2 <= count; k += 2) {
+        __m256d fv;
+        if (!reversed) {
+            fv = _mm256_loadu_pd(f + 2 * k);
+        } else {  // factors count−2−k and count−1−k, exchanged, imaginary parts negated
+            fv = _mm256_xor_pd(_mm256_permute4x64_pd(_mm256_loadu_pd(f + 2 * (count - 2 - k)), 0x4e), conj);
+        }
+        const __m256d zv = _mm256_loadu_pd(z + 2 * k);
+        const __m256d a = _mm256_mul_pd(zv, _mm256_movedup_pd(fv));                                  // re·fr, im·fr
+        const __m256d b = _mm256_mul_pd(_mm256_permute_pd(zv, 0x5), _mm256_permute_pd(fv, 0xf));  // im·fi, re·fi
+        _mm256_storeu_pd(z + 2 * k, _mm256_addsub_pd(a, b));
+    }
+}
+#endif
+
+static inline void phase_multiply_one(double *z, double fr, double fi) {
+    const double re = z[0], im = z[1];
+    z[0] = re * fr - im * fi;
+    z[1] = re * fi + im * fr;
+}
+
+static void phase_apply(double *z, int h, int w, const double *factors, double scale, int avx2) {
     const int half_width = w / 2 + 1;
     const long n = (long)(h - 1) * (w - 1), m = n / 2;
     for (int u = 0; u < h; u++) {
@@ -1057,13 +1112,18 @@ void ck_phase_apply(double *z, int h, int w, const double *factors, double scale
         // the conjugate partner's factor P[n − 1 − t] with its imaginary part negated.
         const long t0 = (long)(r - 1) * (w - 1) + w / 2 - 1;
         const long t_end = t0 + w / 2;
-        long t = t0;
         double *z0 = row;  // z0[2(t − t0)] is the value at q-index t
-        for (; t < t_end && t < m; t++) {
-            const double fr = factors[2 * t], fi = factors[2 * t + 1];
-            const double re = z0[2 * (t - t0)], im = z0[2 * (t - t0) + 1];
-            z0[2 * (t - t0)] = re * fr - im * fi;
-            z0[2 * (t - t0) + 1] = re * fi + im * fr;
+        long t = t0;
+        long below = (m < t_end ? m : t_end) - t;  // values with t < m
+        if (below > 0) {
+#if CK_X86
+            if (avx2 && below >= 2) {
+                const long even = below & ~1L;
+                phase_multiply_avx2(z0, factors + 2 * t, (size_t)even, 0);
+                t += even;
+            }
+#endif
+            for (; t < t0 + below; t++) phase_multiply_one(z0 + 2 * (t - t0), factors[2 * t], factors[2 * t + 1]);
         }
         if (t < t_end && t == m) {
             const double re = z0[2 * (t - t0)], im = z0[2 * (t - t0) + 1];
@@ -1071,16 +1131,30 @@ void ck_phase_apply(double *z, int h, int w, const double *factors, double scale
             z0[2 * (t - t0) + 1] = re * 0.0 + im * scale;
             t++;
         }
+#if CK_X86
+        if (avx2 && t_end - t >= 2) {
+            // t … t + even − 1 take P[n−1−t] … P[n−t−even] conjugated: the block from n−t−even, reversed
+            const long even = (t_end - t) & ~1L;
+            phase_multiply_avx2(z0 + 2 * (t - t0), factors + 2 * (n - t - even), (size_t)even, 1);
+            t += even;
+        }
+#endif
         for (; t < t_end; t++) {
             const long j = n - 1 - t;
-            const double fr = factors[2 * j], fi = -factors[2 * j + 1];
-            const double re = z0[2 * (t - t0)], im = z0[2 * (t - t0) + 1];
-            z0[2 * (t - t0)] = re * fr - im * fi;
-            z0[2 * (t - t0) + 1] = re * fi + im * fr;
+            phase_multiply_one(z0 + 2 * (t - t0), factors[2 * j], -factors[2 * j + 1]);
         }
         row[2 * (w / 2)] *= scale;
         row[2 * (w / 2) + 1] *= scale;
     }
+    (void)avx2;
+}
+
+void ck_phase_apply(double *z, int h, int w, const double *factors, double scale) {
+    phase_apply(z, h, w, factors, scale, ck_cpu_has_avx2_fma());
+}
+
+void ck_phase_apply_portable(double *z, int h, int w, const double *factors, double scale) {
+    phase_apply(z, h, w, factors, scale, 0);
 }
 
 static inline void power_one(double *z, double t) {

@@ -99,25 +99,48 @@ final class KernelPathTests: XCTestCase {
         XCTAssertEqual(state.randomSample(), scalar.randomSample(), "the state after the block fill")
     }
 
-    /// The phase factors (shifts, sin and cos as `FastSinCos`, paired sums) agree on both paths and with Swift.
+    /// The phase factors (shifts, sin and cos as `FastSinCos`, paired sums) agree on both paths and with Swift, for
+    /// even and odd counts and counts around the AVX2 path's pairs of 4-value blocks (its middle is scalar).
     func testPhaseFactorPathsAgree() {
-        let m = 1_001
-        let u = plane(m, seed: 7)
-        var a = u, b = u
-        var sa = [Double](repeating: 0, count: m), ca = sa, sb = sa, cb = sa
-        var fa = [Double](repeating: 0, count: 2 * m), fb = fa
-        ck_phase_factors(&a, m, 150, 0.25, &sa, &ca, &fa)
-        ck_phase_factors_portable(&b, m, 150, 0.25, &sb, &cb, &fb)
-        XCTAssertEqual(fa.map(\.bitPattern), fb.map(\.bitPattern))
-        for t in 0..<m {
-            let shift = ((((u[t] - 0.5) * 2) * 150.0) / 180) * Double.pi
-            XCTAssertEqual(a[t], shift)
-            let (s, c) = FastSinCos.sincos(shift)
-            XCTAssertEqual(sa[t].bitPattern, s.bitPattern, "sin at \(t)")
-            XCTAssertEqual(ca[t].bitPattern, c.bitPattern, "cos at \(t)")
+        for m in [1_001, 1_000, 24_864, 16, 15, 9, 8, 7, 1] {
+            let u = plane(m, seed: UInt64(7 + m))
+            var a = u, b = u
+            var sa = [Double](repeating: 0, count: m), ca = sa, sb = sa, cb = sa
+            var fa = [Double](repeating: 0, count: 2 * m), fb = fa
+            ck_phase_factors(&a, m, 150, 0.25, &sa, &ca, &fa)
+            ck_phase_factors_portable(&b, m, 150, 0.25, &sb, &cb, &fb)
+            XCTAssertEqual(fa.map(\.bitPattern), fb.map(\.bitPattern), "m \(m)")
+            let shifts: [Double] = u.map { value in
+                let scaled: Double = ((value - 0.5) * 2) * 150.0
+                return (scaled / 180) * Double.pi
+            }
+            XCTAssertEqual(a.map(\.bitPattern), shifts.map(\.bitPattern), "m \(m): the shifts")
+            let sincos = shifts.map { FastSinCos.sincos($0) }
+            var expected: [Double] = []
+            for t in 0..<m {
+                let partner = m - 1 - t
+                expected.append((sincos[t].cos + sincos[partner].cos) * 0.25)
+                expected.append((sincos[t].sin + sincos[partner].sin) * 0.25)
+            }
+            XCTAssertEqual(fa.map(\.bitPattern), expected.map(\.bitPattern), "m \(m): the factors")
         }
-        XCTAssertEqual(fa[0], (ca[0] + ca[m - 1]) * 0.25)
-        XCTAssertEqual(fa[1], (sa[0] + sa[m - 1]) * 0.25)
+    }
+
+    /// Multiplying the half spectrum by the phase factors: the AVX2 path (two complex values per step, the factors
+    /// of the conjugate half read backwards) gives the portable path's bits, on the distortion's size and on small
+    /// planes where the rows start and end at odd offsets around the DC value.
+    func testPhaseApplyPathsAgree() {
+        for (h, w) in [(224, 224), (8, 10), (6, 4), (10, 8), (2, 2), (4, 12)] {
+            let n = (h - 1) * (w - 1), m = n / 2
+            let half = h * (w / 2 + 1)
+            let spectrum = plane(2 * half, seed: UInt64(h * 1000 + w)).map { $0 * 2 - 1 }
+            let factors = plane(2 * max(m, 1), seed: UInt64(h + w)).map { $0 - 0.5 }
+            var fast = spectrum, portable = spectrum
+            ck_phase_apply(&fast, Int32(h), Int32(w), factors, 1.0 / Double(h * w))
+            ck_phase_apply_portable(&portable, Int32(h), Int32(w), factors, 1.0 / Double(h * w))
+            XCTAssertEqual(fast.map(\.bitPattern), portable.map(\.bitPattern), "\(h)×\(w)")
+            XCTAssertNotEqual(fast, spectrum, "\(h)×\(w): the spectrum is changed")
+        }
     }
 
     /// Power equalisation's spectrum step: both paths, including zero magnitudes (atan2's angle).

@@ -231,13 +231,15 @@ void ck_false_colour_portable(const uint8_t *rgb, size_t n, const double *g, con
 /// sin and cos of count values as Sources/Distortions/FastSinCos.swift computes them (same bits).
 void ck_sincos(const double *x, size_t count, double *sines, double *cosines);
 /// Phase scrambling's factors (specs §3.5): values u[0…m) become the shifts s = ((((u − 0.5)·2)·width)/180)·π;
-/// then factors[2j], factors[2j+1] = (e^{i s[j]} + e^{i s[m−1−j]})·half_scale (re, im). sines, cosines: m each.
+/// then factors[2j], factors[2j+1] = (e^{i s[j]} + e^{i s[m−1−j]})·half_scale (re, im). sines, cosines: m each,
+/// scratch (the AVX2 path does not use them).
 void ck_phase_factors(double *values, size_t m, double width, double half_scale, double *sines, double *cosines,
                       double *factors);
 void ck_phase_factors_portable(double *values, size_t m, double width, double half_scale, double *sines,
                                double *cosines, double *factors);
 /// Multiplies FFTW's half spectrum (h rows of w/2 + 1 complex values) by the phase factors; `scale` elsewhere.
 void ck_phase_apply(double *z, int h, int w, const double *factors, double scale);
+void ck_phase_apply_portable(double *z, int h, int w, const double *factors, double scale);
 /// z[k] = t[k]·z[k]/|z[k]| for count complex values (interleaved), e^{i·atan2} where |z[k]| = 0.
 void ck_power_equalise(double *z, size_t count, const double *t);
 void ck_power_equalise_portable(double *z, size_t count, const double *t);
