@@ -348,13 +348,19 @@ static inline uint32_t load_u32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4)
         y3 = (lr[(wb >> 8) & 255] + lg[(wb >> 16) & 255]) + lb[wb >> 24];                          \
     } while (0)
 
-// The luma products w·(k / 255.0) without a table or a division: with m = 257·k (exact), k/255 = m·2^−16·(1 + 2^−16
-// + 2^−32 + …); m·(2^−16 + 2^−32 + 2^−48) is exact (three copies of a 16-bit number at disjoint bits) and adding
-// m·(2^−64·65536/65535) rounds to the correctly rounded quotient for every k in 0…255 (checked exhaustively, here
-// at run time against the caller's table and in the tests). Used only when the caller's table is exactly
-// `grey_canonical` (the Rec. 709 weights as Distorter.lumaTable builds them), else the table path runs.
-#define GREY_C1 (0x1p-16 + 0x1p-32 + 0x1p-48)
-#define GREY_C2 (0x1p-64 * (65536.0 / 65535.0))
+// The luma products w·(k / 255.0) without a table, a conversion or a division. k/255 = M·2^−48·(1 + 2^−48 + 2^−96 + …)
+// with M = k·0x010101010101 (k in six bytes); P = M·2^−48 is exact and is made from the bytes themselves: M under
+// the exponent of 16 is the double 16 + P, and subtracting 16 leaves P. P + P·2^−48 (P·2^−48 exact too) then rounds
+// to the correctly rounded quotient for every k in 0…255: checked exhaustively here at run time, as this table is
+// compared with the caller's (Distorter.lumaTable: w·(k / 255.0)), and in the tests. The vector path is used only when
+// the caller's table is exactly `grey_canonical`, else the table path runs.
+static inline double grey_quotient(int k) {
+    const uint64_t bits = 0x4030000000000000ULL | ((uint64_t)k * 0x010101010101ULL);
+    double sixteen_plus_p;
+    memcpy(&sixteen_plus_p, &bits, sizeof bits);
+    const double p = sixteen_plus_p - 16.0;
+    return p + p * 0x1p-48;
+}
 
 static double grey_canonical_table[768];
 static pthread_once_t grey_canonical_once = PTHREAD_ONCE_INIT;
@@ -362,10 +368,7 @@ static pthread_once_t grey_canonical_once = PTHREAD_ONCE_INIT;
 static void grey_canonical_make(void) {
     static const double weights[3] = {0.2125, 0.7154, 0.0721};
     for (int c = 0; c < 3; c++) {
-        for (int k = 0; k < 256; k++) {
-            const double m = (double)(257 * k);
-            grey_canonical_table[256 * c + k] = weights[c] * ((m * GREY_C1) + (m * GREY_C2));
-        }
+        for (int k = 0; k < 256; k++) grey_canonical_table[256 * c + k] = weights[c] * grey_quotient(k);
     }
 }
 
@@ -393,21 +396,26 @@ static void grey_lut_scalar(const uint8_t *rgb, size_t n, const double *lut, dou
 }
 
 #if CK_X86
-/// Y of the four pixels at s (reads 16 bytes: the caller keeps s + 16 inside the buffer), by the exact formula.
+/// Y of the four pixels at s (reads 16 bytes: the caller keeps s + 16 inside the buffer), by `grey_quotient`'s
+/// arithmetic: each pixel's byte into the six low bytes of its 64-bit lane under the exponent of 16, minus 16, then
+/// P + P·2^−48, times the weight; (Yr + Yg) + Yb as the table path adds.
 __attribute__((target("avx2")))
 static inline __m256d grey4_formula(const uint8_t *s) {
-    const __m128i px = _mm_loadu_si128((const __m128i *)s);
-    // Each channel's byte k into both low bytes of a 32-bit lane: 257·k.
-    const __m128i mr = _mm_setr_epi8(0, 0, -1, -1, 3, 3, -1, -1, 6, 6, -1, -1, 9, 9, -1, -1);
-    const __m128i mg = _mm_setr_epi8(1, 1, -1, -1, 4, 4, -1, -1, 7, 7, -1, -1, 10, 10, -1, -1);
-    const __m128i mb = _mm_setr_epi8(2, 2, -1, -1, 5, 5, -1, -1, 8, 8, -1, -1, 11, 11, -1, -1);
-    const __m256d c1 = _mm256_set1_pd(GREY_C1), c2 = _mm256_set1_pd(GREY_C2);
-    const __m256d r = _mm256_cvtepi32_pd(_mm_shuffle_epi8(px, mr));
-    const __m256d g = _mm256_cvtepi32_pd(_mm_shuffle_epi8(px, mg));
-    const __m256d b = _mm256_cvtepi32_pd(_mm_shuffle_epi8(px, mb));
-    const __m256d yr = _mm256_mul_pd(_mm256_set1_pd(0.2125), _mm256_add_pd(_mm256_mul_pd(r, c1), _mm256_mul_pd(r, c2)));
-    const __m256d yg = _mm256_mul_pd(_mm256_set1_pd(0.7154), _mm256_add_pd(_mm256_mul_pd(g, c1), _mm256_mul_pd(g, c2)));
-    const __m256d yb = _mm256_mul_pd(_mm256_set1_pd(0.0721), _mm256_add_pd(_mm256_mul_pd(b, c1), _mm256_mul_pd(b, c2)));
+    const __m256i px = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)s));  // the 16 bytes in both halves
+    const __m256i mr = _mm256_setr_epi8(0, 0, 0, 0, 0, 0, -1, -1, 3, 3, 3, 3, 3, 3, -1, -1,
+                                        6, 6, 6, 6, 6, 6, -1, -1, 9, 9, 9, 9, 9, 9, -1, -1);
+    const __m256i mg = _mm256_setr_epi8(1, 1, 1, 1, 1, 1, -1, -1, 4, 4, 4, 4, 4, 4, -1, -1,
+                                        7, 7, 7, 7, 7, 7, -1, -1, 10, 10, 10, 10, 10, 10, -1, -1);
+    const __m256i mb = _mm256_setr_epi8(2, 2, 2, 2, 2, 2, -1, -1, 5, 5, 5, 5, 5, 5, -1, -1,
+                                        8, 8, 8, 8, 8, 8, -1, -1, 11, 11, 11, 11, 11, 11, -1, -1);
+    const __m256i e16 = _mm256_set1_epi64x(0x4030000000000000LL);
+    const __m256d sixteen = _mm256_set1_pd(16.0), tiny = _mm256_set1_pd(0x1p-48);
+    const __m256d pr = _mm256_sub_pd(_mm256_castsi256_pd(_mm256_or_si256(_mm256_shuffle_epi8(px, mr), e16)), sixteen);
+    const __m256d pg = _mm256_sub_pd(_mm256_castsi256_pd(_mm256_or_si256(_mm256_shuffle_epi8(px, mg), e16)), sixteen);
+    const __m256d pb = _mm256_sub_pd(_mm256_castsi256_pd(_mm256_or_si256(_mm256_shuffle_epi8(px, mb), e16)), sixteen);
+    const __m256d yr = _mm256_mul_pd(_mm256_set1_pd(0.2125), _mm256_add_pd(pr, _mm256_mul_pd(pr, tiny)));
+    const __m256d yg = _mm256_mul_pd(_mm256_set1_pd(0.7154), _mm256_add_pd(pg, _mm256_mul_pd(pg, tiny)));
+    const __m256d yb = _mm256_mul_pd(_mm256_set1_pd(0.0721), _mm256_add_pd(pb, _mm256_mul_pd(pb, tiny)));
     return _mm256_add_pd(_mm256_add_pd(yr, yg), yb);
 }
 

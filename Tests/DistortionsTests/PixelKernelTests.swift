@@ -20,8 +20,9 @@ final class PixelKernelTests: XCTestCase {
             + 0.0721 * (Double(rgb[3 * i + 2]) / 255.0)
     }
 
-    /// The formula w·((m·C1) + (m·C2)), m = 257·k, gives w·(k / 255.0) for every k and weight: the kernel's own
-    /// check accepts the Rec. 709 table, and an image holding every value in every channel greys identically.
+    /// The formula w·(P + P·2^−48), P = (k·0x010101010101)·2^−48, gives w·(k / 255.0) for every k and weight: the
+    /// kernel's own check accepts the Rec. 709 table, and an image holding every value in every channel greys
+    /// identically.
     func testGreyFormulaIsExactForEverySample() {
         Distorter.lumaTable.withUnsafeBufferPointer { XCTAssertEqual(ck_grey_formula_matches($0.baseAddress!), 1) }
         var other = Distorter.lumaTable
