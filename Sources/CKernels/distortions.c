@@ -448,6 +448,55 @@ void ck_grey_lut_portable(const uint8_t *rgb, size_t n, const double *lut, doubl
     grey_lut_scalar(rgb, n, lut, out);
 }
 
+// Pass 1 of the spectral Gaussian (lowpass_spectral.c) straight from the RGB image: column line l gets
+// (Y[y][x] − cval, Y[y][x + 1] − cval) at y < height, x = 2(first_pair + l) (0 for a missing last column), Y by the
+// luma table; the line padding is left alone. With AVX2 and the canonical table, four pixels (two lines) per step.
+static void zip_grey_columns_scalar(const uint8_t *rgb, int height, int width, const double *lut, double cval,
+                                    int first_pair, int from, int count, int n, double *lines) {
+    for (int l = from; l < count; l++) {
+        const int x = 2 * (first_pair + l);
+        double *d = lines + (size_t)2 * n * l;
+        for (int y = 0; y < height; y++) {
+            const uint8_t *s = rgb + 3 * ((size_t)width * y + x);
+            d[2 * y] = ((lut[s[0]] + lut[256 + s[1]]) + lut[512 + s[2]]) - cval;
+            d[2 * y + 1] = x + 1 < width ? ((lut[s[3]] + lut[256 + s[4]]) + lut[512 + s[5]]) - cval : 0;
+        }
+    }
+}
+
+#if CK_X86
+__attribute__((target("avx2")))
+static void zip_grey_columns_avx2(const uint8_t *rgb, int height, int width, double cval, int first_pair, int pairs,
+                                  int n, double *lines) {
+    const uint8_t *end = rgb + 3 * (size_t)width * height;
+    const __m256d c = _mm256_set1_pd(cval);
+    for (int y = 0; y < height; y++) {
+        const uint8_t *s = rgb + 3 * ((size_t)width * y + 2 * (size_t)first_pair);
+        double *d = lines + 2 * (size_t)y;
+        for (int l = 0; l < pairs; l += 2, s += 12) {
+            const __m256d g = _mm256_sub_pd(grey4_formula_safe(s, end), c);
+            _mm_storeu_pd(d + (size_t)2 * n * l, _mm256_castpd256_pd128(g));
+            _mm_storeu_pd(d + (size_t)2 * n * (l + 1), _mm256_extractf128_pd(g, 1));
+        }
+    }
+}
+#endif
+
+void ck_lps_zip_grey_columns(const uint8_t *rgb, int height, int width, const double *lut, double cval,
+                             int first_pair, int count, int n, double *lines) {
+    int done = 0;
+#if CK_X86
+    // Whole pairs of lines whose four pixels all exist: the vector formula (its values are the table's).
+    int pairs = count & ~1;
+    while (pairs > 0 && 2 * (first_pair + pairs) > width) pairs -= 2;
+    if (pairs > 0 && ck_cpu_has_avx2_fma() && grey_is_canonical(lut)) {
+        zip_grey_columns_avx2(rgb, height, width, cval, first_pair, pairs, n, lines);
+        done = pairs;
+    }
+#endif
+    zip_grey_columns_scalar(rgb, height, width, lut, cval, first_pair, done, count, n, lines);
+}
+
 static inline double noise_pixel(const uint8_t *s, const double *lut, double a, double c, double low, double range,
                                  double u) {
     const double y = (lut[s[0]] + lut[256 + s[1]]) + lut[512 + s[2]];

@@ -192,9 +192,9 @@ public final class Distorter {
                 let filter = spectralGaussian(kernel, height: h, width: w)
                 input.samples.withUnsafeBufferPointer { s in
                     Self.lumaTable.withUnsafeBufferPointer { lut in
-                        filter.filter(cval: Self.backgroundGrey, clip: true, into: out) { plane, stride in
-                            ck_lps_load_grey(s.baseAddress!, Int32(h), Int32(w), lut.baseAddress!,
-                                             Self.backgroundGrey, Int32(stride), plane)
+                        filter.filter(cval: Self.backgroundGrey, clip: true, into: out) { first, count, lines, n in
+                            ck_lps_zip_grey_columns(s.baseAddress!, Int32(h), Int32(w), lut.baseAddress!,
+                                                    Self.backgroundGrey, Int32(first), Int32(count), Int32(n), lines)
                         }
                     }
                 }
@@ -237,8 +237,9 @@ public final class Distorter {
                   into out: UnsafeMutablePointer<Double>) {
         if gaussianMethod.usesSpectral(radius: kernel.radius) {
             spectralGaussian(kernel, height: h, width: w).filter(cval: Self.backgroundGrey, clip: false,
-                                                                into: out) { plane, stride in
-                ck_lps_load_plane(y, Int32(h), Int32(w), Self.backgroundGrey, Int32(stride), plane)
+                                                                into: out) { first, count, lines, n in
+                ck_lps_zip_plane_columns(y, Int32(h), Int32(w), Self.backgroundGrey, Int32(first), Int32(count),
+                                         Int32(n), lines)
             }
             return
         }

@@ -36,13 +36,14 @@ public enum GaussianMethod: String, Sendable, CaseIterable {
 /// Each pass runs batched 1-D complex FFTs of a length N ≥ length + radius (so the circular convolution does not
 /// wrap onto the kept samples) and carries two real lines in one complex line: the kernel is real and symmetric,
 /// so its spectrum is real and filtering the complex line filters its real and imaginary parts separately. Pass 1
-/// reads the plane (Y − cval) as complex numbers — neighbouring columns paired — and copies `chunk` of those complex
-/// columns at a time into contiguous zero-padded lines, filters them and copies them back into the intermediate
-/// plane. Pass 2 zips two rows of it into one zero-padded line, `chunk` lines at a time, filters them the same way
-/// and unzips them into the output, adding cval back. Both passes run the same contiguous batched transforms: FFTW
-/// walking the plane's stride itself took twice as long for pass 1 (0.29 against 0.15 ms for 112 complex columns
-/// of length 384, forward and back), far more than the copies. Plans come from `FFTPlan.shared`; buffers belong to
-/// this object (one per `Distorter`), so nothing allocates per image.
+/// pairs neighbouring columns: `chunk` column pairs at a time are written (Y − cval, straight from the image or
+/// plane) into contiguous zero-padded lines, filtered, and scattered into the lines of pass 2, which pair
+/// neighbouring rows and hold the whole filtered plane (zero-padded). Pass 2 filters those `chunk` lines at a time
+/// and unzips them into the output, adding cval back. No line buffer is ever written in its padding (the transforms
+/// write into separate buffers), so the padding stays zero from allocation and only samples are copied. Both passes
+/// run the same contiguous batched transforms: FFTW walking the plane's stride itself took twice as long for pass 1
+/// (0.29 against 0.15 ms for 112 complex columns of length 384, forward and back), far more than the copies. Plans
+/// come from `FFTPlan.shared`; buffers belong to this object (one per `Distorter`), so nothing allocates per image.
 final class SpectralGaussian {
     struct Key: Hashable {
         let sigma: Double
@@ -61,21 +62,23 @@ final class SpectralGaussian {
     /// Pass 1 filters lines of `height` samples (columns), pass 2 lines of `width` samples (rows).
     let columnPass: LinePass
     let rowPass: LinePass
-    /// Pass 1's input: `height` rows of `columnPairs` complex values (an odd width's last imaginary column zero).
-    let plane: FFTBuffer
-    /// Pass 1's output, the layout of `plane`.
-    let intermediate: FFTBuffer
+    /// Pass 1's input lines (a chunk) and its filtered lines.
+    let columnLines: FFTBuffer
+    let columnsFiltered: FFTBuffer
+    /// Pass 2's input: all `rowPairs` row lines, filled by pass 1; and a chunk of its filtered lines.
+    let rowLines: FFTBuffer
+    let rowsFiltered: FFTBuffer
 
     /// One pass's filter: batched complex lines of length N, forward transform, × the kernel's spectrum, backward.
     struct LinePass {
         /// Transform length N ≥ samples + radius.
         let length: Int
-        /// The kernel's spectrum at bins 0…N−1, divided by N (FFTW's inverse does not normalise).
+        /// The kernel's spectrum at bins 0…N−1, divided by N (FFTW's inverse does not normalise), each value twice
+        /// (for the real and the imaginary part of a bin).
         let kernel: [Double]
         /// Forward and backward plans for a full chunk and for the last, shorter chunk (if any).
         let plans: [Int: (FFTPlan, FFTPlan)]
-        /// A chunk of zero-padded lines (filtered in place) and its spectrum.
-        let lines: FFTBuffer
+        /// The spectrum of a chunk of lines.
         let spectrum: FFTBuffer
 
         init(gaussian: GaussianKernel, samples: Int, lineCount: Int) {
@@ -83,7 +86,7 @@ final class SpectralGaussian {
             let radius = min(gaussian.radius, samples - 1)
             let n = SpectralGaussian.transformLength(atLeast: samples + radius)
             length = n
-            kernel = SpectralGaussian.spectrum(of: gaussian.half, radius: radius, length: n)
+            kernel = SpectralGaussian.spectrum(of: gaussian.half, radius: radius, length: n).flatMap { [$0, $0] }
             var made: [Int: (FFTPlan, FFTPlan)] = [:]
             let chunk = SpectralGaussian.chunk
             for count in Set([min(chunk, lineCount), lineCount % chunk]) where count > 0 {
@@ -94,18 +97,17 @@ final class SpectralGaussian {
                                FFTPlan.shared(kind(FFTW_BACKWARD), shape: [count, n]))
             }
             plans = made
-            lines = FFTBuffer(count: 2 * n * chunk)
             spectrum = FFTBuffer(count: 2 * n * chunk)
         }
 
-        /// Filters the first `count` lines of `lines` in place.
-        func filter(count: Int) {
+        /// Filters `count` lines from `lines` into `filtered` (both n complex values apart); `lines` is kept.
+        func filter(_ lines: UnsafeMutablePointer<Double>, count: Int, into filtered: UnsafeMutablePointer<Double>) {
             guard let (forward, backward) = plans[count] else { preconditionFailure("no plan for \(count) lines") }
-            forward.executeComplex(lines.pointer, spectrum.pointer)
+            forward.executeComplex(lines, spectrum.pointer)
             kernel.withUnsafeBufferPointer { k in
                 ck_lps_scale_lines(spectrum.pointer, Int32(count), Int32(length), k.baseAddress!)
             }
-            backward.executeComplex(spectrum.pointer, lines.pointer)
+            backward.executeComplex(spectrum.pointer, filtered)
         }
     }
 
@@ -116,8 +118,10 @@ final class SpectralGaussian {
         rowPairs = (height + 1) / 2
         columnPass = LinePass(gaussian: kernel, samples: height, lineCount: columnPairs)
         rowPass = LinePass(gaussian: kernel, samples: width, lineCount: rowPairs)
-        plane = FFTBuffer(count: 2 * height * columnPairs)
-        intermediate = FFTBuffer(count: 2 * height * columnPairs)
+        columnLines = FFTBuffer(count: 2 * columnPass.length * Self.chunk)
+        columnsFiltered = FFTBuffer(count: 2 * columnPass.length * Self.chunk)
+        rowLines = FFTBuffer(count: 2 * rowPass.length * rowPairs)
+        rowsFiltered = FFTBuffer(count: 2 * rowPass.length * Self.chunk)
     }
 
     /// The smallest 2^a · 3^b ≥ `n` with a ≥ 4 (lengths FFTW transforms fastest here; 16 | N keeps lines aligned).
@@ -147,30 +151,26 @@ final class SpectralGaussian {
         }
     }
 
-    /// Filters the plane that `load` writes into `out` (height × width, row-major), adding cval back and clipping to
-    /// [0, 1] when `clip`. `load(destination, stride)` must store Y[y][x] − cval at destination[y · stride + x] for
-    /// y < height, x < width.
+    /// Filters the plane that `zipColumns` provides into `out` (height × width, row-major), adding cval back and
+    /// clipping to [0, 1] when `clip`. `zipColumns(firstPair, count, lines, n)` must write, for each l < count,
+    /// (Y[y][x] − cval, Y[y][x + 1] − cval) at lines[2(l·n + y)], y < height, x = 2(firstPair + l), the second 0
+    /// where x + 1 = width (`ck_lps_zip_grey_columns`, `ck_lps_zip_plane_columns`), and nothing else.
     func filter(cval: Double, clip: Bool, into out: UnsafeMutablePointer<Double>,
-                load: (UnsafeMutablePointer<Double>, Int) -> Void) {
+                zipColumns: (_ firstPair: Int, _ count: Int, _ lines: UnsafeMutablePointer<Double>, _ n: Int) -> Void) {
         let chunk = Self.chunk
-        let pairStride = 2 * columnPairs  // doubles per row of `plane` and `intermediate`
-        load(plane.pointer, pairStride)
         let columns = columnPass, rows = rowPass
         for c0 in stride(from: 0, to: columnPairs, by: chunk) {
             let count = min(chunk, columnPairs - c0)
-            ck_lps_zip_columns(plane.pointer, Int32(columnPairs), Int32(height), Int32(c0), Int32(count),
-                               Int32(columns.length), columns.lines.pointer)
-            columns.filter(count: count)
-            ck_lps_unzip_columns(columns.lines.pointer, Int32(columnPairs), Int32(height), Int32(c0), Int32(count),
-                                 Int32(columns.length), intermediate.pointer)
+            zipColumns(c0, count, columnLines.pointer, columns.length)
+            columns.filter(columnLines.pointer, count: count, into: columnsFiltered.pointer)
+            ck_lps_scatter_rows(columnsFiltered.pointer, Int32(height), Int32(width), Int32(c0), Int32(count),
+                                Int32(columns.length), Int32(rows.length), rowLines.pointer)
         }
         for p0 in stride(from: 0, to: rowPairs, by: chunk) {
             let count = min(chunk, rowPairs - p0)
-            ck_lps_zip(intermediate.pointer, Int32(pairStride), Int32(height), Int32(width), Int32(p0),
-                       Int32(count), Int32(rows.length), rows.lines.pointer)
-            rows.filter(count: count)
-            ck_lps_unzip(rows.lines.pointer, Int32(height), Int32(width), Int32(p0), Int32(count), Int32(rows.length),
-                         cval, clip ? 1 : 0, out)
+            rows.filter(rowLines.pointer + 2 * rows.length * p0, count: count, into: rowsFiltered.pointer)
+            ck_lps_unzip(rowsFiltered.pointer, Int32(height), Int32(width), Int32(p0), Int32(count),
+                         Int32(rows.length), cval, clip ? 1 : 0, out)
         }
     }
 }

@@ -247,26 +247,22 @@ void ck_power_equalise_portable(double *z, size_t count, const double *t);
 void ck_clip_copy(const double *in, size_t n, double *out);
 
 // MARK: distfast: spectral Gaussian filter (lowpass_spectral.c; called by Distortions/SpectralGaussian.swift)
-/// dst[y·stride + x] = grey(rgb pixel (y, x)) − cval for a height × width RGB image (luma LUT as ck_grey_lut).
-void ck_lps_load_grey(const uint8_t *rgb, int height, int width, const double *lut, double cval, int stride,
-                      double *dst);
-/// dst[y·stride + x] = plane[y·width + x] − cval.
-void ck_lps_load_plane(const double *plane, int height, int width, double cval, int stride, double *dst);
-/// Multiplies `count` complex lines of n values each (interleaved, contiguous) by the real kernel[n].
+/// Pass 1 of the spectral Gaussian: column line l (n complex values apart) = (Y[y][x] − cval, Y[y][x + 1] − cval)
+/// at y < height for x = 2(first_pair + l), the second 0 past the width; Y = grey of the RGB image by the luma LUT
+/// (as ck_grey_lut), or the plane's values. Only the first `height` values of each line are written.
+void ck_lps_zip_grey_columns(const uint8_t *rgb, int height, int width, const double *lut, double cval,
+                             int first_pair, int count, int n, double *lines);
+void ck_lps_zip_plane_columns(const double *plane, int height, int width, double cval, int first_pair, int count,
+                              int n, double *lines);
+/// Multiplies `count` complex lines of n values each (interleaved, contiguous) by the real kernel's spectrum given
+/// as 2n values (each value twice: for the real and the imaginary part).
 void ck_lps_scale_lines(double *lines, int count, int n, const double *kernel);
-/// Pass 1 of the spectral Gaussian: complex columns first_pair … first_pair + count − 1 of a plane with
-/// `pairs_per_row` complex values per row (`height` rows) to `count` contiguous lines of n complex values (rows ≥
-/// height zero), and back (rows < height only).
-void ck_lps_zip_columns(const double *plane, int pairs_per_row, int height, int first_pair, int count, int n,
-                        double *lines);
-void ck_lps_unzip_columns(const double *lines, int pairs_per_row, int height, int first_pair, int count, int n,
-                          double *plane);
-/// Pass 2: line l < pairs (n complex values apart) = (plane row 2(first_pair + l), the next row or 0 past
-/// height)[x < width], zero for width ≤ x < n; plane rows are `stride` doubles apart.
-void ck_lps_zip(const double *plane, int stride, int height, int width, int first_pair, int pairs, int n,
-                double *lines);
-/// The inverse of ck_lps_zip into a height × width plane (rows width apart), adding cval and clipping to [0, 1]
-/// when clip ≠ 0.
+/// Pass 1 to pass 2: the `count` filtered column lines (n_columns complex values apart) of column pairs first_pair …
+/// into the row lines (n_rows apart): row line p = (row 2p, row 2p + 1 or 0 past the height) at x < width.
+void ck_lps_scatter_rows(const double *columns, int height, int width, int first_pair, int count, int n_columns,
+                         int n_rows, double *rows);
+/// Pass 2's end: row lines l < pairs of row pairs first_pair … into a height × width plane (rows width apart),
+/// adding cval and clipping to [0, 1] when clip ≠ 0.
 void ck_lps_unzip(const double *lines, int height, int width, int first_pair, int pairs, int n, double cval,
                   int clip, double *out);
 
