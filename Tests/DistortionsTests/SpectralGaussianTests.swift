@@ -1,5 +1,6 @@
 import CKernels
 import Foundation
+import Imaging
 import XCTest
 @testable import Distortions
 import TestSupport
@@ -63,6 +64,35 @@ final class SpectralGaussianTests: XCTestCase {
         let k = GaussianKernel(sigma: sigma).half
         for (i, x) in [(20, 3), (0, 0), (40, 29), (25, 17)] {
             XCTAssertEqual(out[i * w + x], 0.4423 + k[abs(i - 20)] * k[abs(x - 3)], accuracy: 1e-15, "(\(i), \(x))")
+        }
+    }
+
+    /// Low-pass zips the grey of the RGB image straight into pass 1 (four pixels per AVX2 step where the luma table
+    /// is canonical); the filter of the grey plane zips the plane. Both must give the same bits, clipped, on sizes
+    /// with odd widths and heights (a last column pair of one column, a last row pair of one row) and widths that
+    /// end a 16-line chunk early, and with the same zero padding on a second image (nothing left from the first).
+    func testGreyAndPlaneZipsAgree() throws {
+        for (h, w) in [(224, 224), (37, 53), (3, 5), (51, 30), (20, 66)] {
+            let engine = Distorter()
+            engine.gaussianMethod = .spectral
+            for seed in [1, 2] as [UInt64] {
+                let bytes = LCG64.sequence(3 * h * w, seed: seed &+ UInt64(h * w)) {
+                    UInt8(truncatingIfNeeded: $0 >> 56)
+                }
+                let image = Image8(channels: 3, height: h, width: w, samples: bytes)
+                for sigma in ["7", "40"] {
+                    let viaImage = try engine.apply(.lowPass, condition: sigma, to: image).values
+                    let lut = Distorter.lumaTable
+                    var grey: [Double] = []
+                    for i in 0..<(h * w) {
+                        let r = lut[Int(bytes[3 * i])], g = lut[256 + Int(bytes[3 * i + 1])]
+                        grey.append((r + g) + lut[512 + Int(bytes[3 * i + 2])])
+                    }
+                    let viaPlane: [Double] = filtered(grey, h: h, w: w, sigma: Double(sigma)!, method: .spectral)
+                        .map { v in v > 1 ? 1 : (v < 0 ? 0 : v) }
+                    XCTAssertEqual(viaImage.map(\.bitPattern), viaPlane.map(\.bitPattern), "\(h)×\(w) σ \(sigma) #\(seed)")
+                }
+            }
         }
     }
 
