@@ -999,9 +999,14 @@ void ck_sincos(const double *x, size_t count, double *sines, double *cosines) {
 #define M(a, b) _mm256_mul_pd(a, b)
 #define A(a, b) _mm256_add_pd(a, b)
 // sincos1 on four lanes, the same operations in the same order (no FMA contraction: separate mul and add).
+// j is rounded to the nearest integer (ties to even, as nearbyint) by adding and subtracting 1.5·2^52, which also
+// leaves j's low bits in the low bits of the sum: the quadrant q = j mod 4 without a conversion. q's bit 0 moved to
+// the sign bit selects (blendv) between the two polynomials; bits 1 of q and of q + 1 moved there are the signs.
 __attribute__((target("avx2")))
 static inline void sincos4(__m256d xv, __m256d *sines, __m256d *cosines) {
-    const __m256d j = _mm256_round_pd(M(xv, B(SC_TWO_OVER_PI)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    const __m256d magic = B(0x1.8p52);  // |x·2/π| < 2^51 here: the sum's low mantissa bits are j (two's complement)
+    const __m256d shifted = A(M(xv, B(SC_TWO_OVER_PI)), magic);
+    const __m256d j = _mm256_sub_pd(shifted, magic);
     const __m256d r = _mm256_sub_pd(_mm256_sub_pd(xv, M(j, B(SC_PIO2_HI))), M(j, B(SC_PIO2_LO)));
     const __m256d z = M(r, r);
     __m256d ps = A(B(SC_S5), M(z, B(SC_S6)));
@@ -1016,15 +1021,14 @@ static inline void sincos4(__m256d xv, __m256d *sines, __m256d *cosines) {
     pc = M(z, A(B(SC_C1), M(z, pc)));
     const __m256d hz = M(B(0.5), z), w = _mm256_sub_pd(B(1.0), hz);
     const __m256d cos_r = A(w, A(_mm256_sub_pd(_mm256_sub_pd(B(1.0), w), hz), M(z, pc)));
-    const __m256i q = _mm256_cvtepi32_epi64(_mm256_cvtpd_epi32(j));  // j is integral: exact
-    const __m256i one = _mm256_set1_epi64x(1), two = _mm256_set1_epi64x(2);
-    const __m256d swap = _mm256_castsi256_pd(_mm256_cmpeq_epi64(_mm256_and_si256(q, one), one));
+    const __m256i q = _mm256_castpd_si256(shifted);
+    const __m256d swap = _mm256_castsi256_pd(_mm256_slli_epi64(q, 63));
     const __m256d s = _mm256_blendv_pd(sin_r, cos_r, swap), c = _mm256_blendv_pd(cos_r, sin_r, swap);
-    const __m256d sneg = _mm256_castsi256_pd(_mm256_cmpeq_epi64(_mm256_and_si256(q, two), two));
-    const __m256d q1 = _mm256_castsi256_pd(_mm256_cmpeq_epi64(_mm256_and_si256(_mm256_add_epi64(q, one), two), two));
+    const __m256d sign = B(-0.0);
     // × ±1 as a sign flip (exact, as the scalar multiplication by ±1.0).
-    *sines = _mm256_xor_pd(s, _mm256_and_pd(sneg, B(-0.0)));
-    *cosines = _mm256_xor_pd(c, _mm256_and_pd(q1, B(-0.0)));
+    *sines = _mm256_xor_pd(s, _mm256_and_pd(_mm256_castsi256_pd(_mm256_slli_epi64(q, 62)), sign));
+    *cosines = _mm256_xor_pd(c, _mm256_and_pd(
+        _mm256_castsi256_pd(_mm256_slli_epi64(_mm256_add_epi64(q, _mm256_set1_epi64x(1)), 62)), sign));
 }
 
 // phase_factors for the pairs of blocks at both ends at once: P[j] = P[m−1−j] (the same sum, added in the same
