@@ -1260,9 +1260,29 @@ void ck_power_equalise_portable(double *z, size_t count, const double *t) {
     for (size_t k = 0; k < count; k++) power_one(z + 2 * k, t[k]);
 }
 
-void ck_clip_copy(const double *in, size_t n, double *out) {
-    for (size_t i = 0; i < n; i++) {
-        const double v = in[i];
-        out[i] = v > 1 ? 1 : (v < 0 ? 0 : v);
+static inline double clip_one(double v) { return v > 1 ? 1 : (v < 0 ? 0 : v); }
+
+#if CK_X86
+// min(1, max(0, v)) with the constant first: x86 max/min return their second operand when either is NaN or both
+// are zeros, so NaN and −0 pass through as in clip_one, v < 0 gives +0 and v > 1 gives 1.
+__attribute__((target("avx2")))
+static void clip_copy_avx2(const double *in, size_t n, double *out) {
+    const __m256d zero = _mm256_setzero_pd(), one = _mm256_set1_pd(1.0);
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        _mm256_storeu_pd(out + i, _mm256_min_pd(one, _mm256_max_pd(zero, _mm256_loadu_pd(in + i))));
     }
+    for (; i < n; i++) out[i] = clip_one(in[i]);
+}
+#endif
+
+void ck_clip_copy(const double *in, size_t n, double *out) {
+#if CK_X86
+    if (ck_cpu_has_avx2_fma()) { clip_copy_avx2(in, n, out); return; }
+#endif
+    for (size_t i = 0; i < n; i++) out[i] = clip_one(in[i]);
+}
+
+void ck_clip_copy_portable(const double *in, size_t n, double *out) {
+    for (size_t i = 0; i < n; i++) out[i] = clip_one(in[i]);
 }

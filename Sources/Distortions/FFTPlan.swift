@@ -145,6 +145,18 @@ final class FFTPlan: @unchecked Sendable {
         }
     }
 
+    /// Runs a `realBackward` transform from `input` (overwritten) into `output`, any memory of `count` doubles not
+    /// overlapping `input`, when it has the alignment FFTW's plans assume (`fftw_alignment_of` 0, as `fftw_malloc`
+    /// memory; Swift array storage normally has it). Returns false, having done nothing, otherwise.
+    func executeRealBackward(_ input: FFTBuffer, into output: UnsafeMutablePointer<Double>) -> Bool {
+        precondition(kind == .realBackward && input.count >= 2 * halfComplexCount, "FFT buffer too small")
+        guard fftw_alignment_of(output) == 0 else { return false }
+        input.pointer.withMemoryRebound(to: fftw_complex.self, capacity: halfComplexCount) { cin in
+            fftw_execute_dft_c2r(plan, cin, output)
+        }
+        return true
+    }
+
     /// Runs the transform from `input` to `output` (both `FFTBuffer`s, distinct, large enough for the shape:
     /// complex arrays need 2 doubles per value). `realBackward` overwrites `input`.
     func execute(_ input: FFTBuffer, _ output: FFTBuffer) {

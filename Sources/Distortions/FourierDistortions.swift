@@ -68,10 +68,9 @@ extension Distorter {
         // Shifted row r = (u + h/2) mod h, column c = (v + w/2) mod w: columns v < w/2 map to c = v + w/2 ≥ 1,
         // so along a row the q-index t = (r − 1)(w − 1) + (c − 1) runs contiguously; v = w/2 is column c = 0.
         ck_phase_apply(fft.spectrum.pointer, Int32(h), Int32(w), factors, scale)
-        fft.backward.execute(fft.spectrum, fft.result)
 
-        // 6. Clip; stacked grey.
-        return output(w, h, .stackedGrey) { out in ck_clip_copy(fft.result.pointer, h * w, out) }
+        // 6. Inverse transform; clip; stacked grey.
+        return inverseClipped(fft, width: w, height: h)
     }
 
     /// `power_equalisation(X, mean_power_spectrum_grey)`: the image's phases with the mean amplitude spectrum.
@@ -93,7 +92,20 @@ extension Distorter {
         tables.halfSpectrumScaled.withUnsafeBufferPointer { t in
             ck_power_equalise(fft.spectrum.pointer, fft.forward.halfComplexCount, t.baseAddress!)
         }
-        fft.backward.execute(fft.spectrum, fft.result)
-        return output(w, h, .stackedGrey) { out in ck_clip_copy(fft.result.pointer, h * w, out) }
+        return inverseClipped(fft, width: w, height: h)
+    }
+
+    /// The inverse transform of `fft.spectrum` (overwritten), clipped to [0, 1], as a stacked-grey image: written
+    /// straight into the output's storage and clipped in place where FFTW can write there, else through
+    /// `fft.result`.
+    private func inverseClipped(_ fft: FFTScratch, width w: Int, height h: Int) -> DistortedImage {
+        output(w, h, .stackedGrey) { out in
+            if fft.backward.executeRealBackward(fft.spectrum, into: out) {
+                ck_clip_copy(out, h * w, out)
+            } else {
+                fft.backward.execute(fft.spectrum, fft.result)
+                ck_clip_copy(fft.result.pointer, h * w, out)
+            }
+        }
     }
 }

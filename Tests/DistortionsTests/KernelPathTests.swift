@@ -143,6 +143,48 @@ final class KernelPathTests: XCTestCase {
         }
     }
 
+    /// The clip to [0, 1]: both paths give `v > 1 ? 1 : (v < 0 ? 0 : v)` bit for bit, NaN and −0 included, in
+    /// place and into another buffer, at lengths around the vector step.
+    func testClipPathsAgree() {
+        var values: [Double] = [.nan, -.nan, 0, -0.0, 1, -1, 2, 1.0.nextUp, 0.0.nextDown, .infinity, -.infinity, 0.5]
+        values += plane(101, seed: 3).map { $0 * 3 - 1 }
+        let expected = values.map { v in v > 1 ? 1 : (v < 0 ? 0 : v) }
+        for count in [values.count, values.count - 1, 4, 3, 0] {
+            var fast = [Double](repeating: 7, count: values.count), portable = fast
+            ck_clip_copy(values, count, &fast)
+            ck_clip_copy_portable(values, count, &portable)
+            var inPlace = values
+            inPlace.withUnsafeMutableBufferPointer { ck_clip_copy($0.baseAddress!, count, $0.baseAddress!) }
+            let want = Array(expected.prefix(count)) + Array(repeating: 7.0, count: values.count - count)
+            XCTAssertEqual(fast.map(\.bitPattern), want.map(\.bitPattern), "count \(count)")
+            XCTAssertEqual(portable.map(\.bitPattern), want.map(\.bitPattern), "count \(count) (portable)")
+            XCTAssertEqual(Array(inPlace.prefix(count)).map(\.bitPattern), Array(expected.prefix(count)).map(\.bitPattern))
+        }
+    }
+
+    /// The inverse real transform straight into other memory: same values as into an `FFTBuffer` where the memory
+    /// is 16-byte aligned; refused (nothing written) 8 bytes off, so callers take the buffered path.
+    func testRealBackwardIntoOtherMemory() {
+        let forward = FFTPlan.shared(.realForward, shape: [6, 8])
+        let backward = FFTPlan.shared(.realBackward, shape: [6, 8])
+        let real = FFTBuffer(count: 48), spectrum = FFTBuffer(count: 2 * forward.halfComplexCount)
+        let result = FFTBuffer(count: 48)
+        for (i, v) in plane(48, seed: 5).enumerated() { real.pointer[i] = v }
+        forward.execute(real, spectrum)
+        let saved = Array(spectrum.buffer)
+        backward.execute(spectrum, result)
+        let memory = UnsafeMutablePointer<Double>.allocate(capacity: 50)  // malloc: 16-byte aligned
+        defer { memory.deallocate() }
+        memory.initialize(repeating: -1, count: 50)
+        for (i, v) in saved.enumerated() { spectrum.pointer[i] = v }
+        XCTAssertTrue(backward.executeRealBackward(spectrum, into: memory))
+        XCTAssertEqual((0..<48).map { memory[$0].bitPattern }, (0..<48).map { result.pointer[$0].bitPattern })
+        XCTAssertEqual(memory[48], -1)
+        XCTAssertFalse(backward.executeRealBackward(spectrum, into: memory + 1))
+        XCTAssertEqual((0..<48).map { memory[$0].bitPattern }, (0..<48).map { result.pointer[$0].bitPattern },
+                       "nothing written when refused")
+    }
+
     /// Power equalisation's spectrum step: both paths, including zero magnitudes (atan2's angle).
     func testPowerEqualisationPathsAgree() {
         let count = 1_001

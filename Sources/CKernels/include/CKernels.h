@@ -243,8 +243,9 @@ void ck_phase_apply_portable(double *z, int h, int w, const double *factors, dou
 /// z[k] = t[k]·z[k]/|z[k]| for count complex values (interleaved), e^{i·atan2} where |z[k]| = 0.
 void ck_power_equalise(double *z, size_t count, const double *t);
 void ck_power_equalise_portable(double *z, size_t count, const double *t);
-/// out[i] = in[i] clipped to [0, 1].
+/// out[i] = in[i] clipped to [0, 1] (NaN and −0 kept, as `v > 1 ? 1 : (v < 0 ? 0 : v)`); out may be in.
 void ck_clip_copy(const double *in, size_t n, double *out);
+void ck_clip_copy_portable(const double *in, size_t n, double *out);
 
 // MARK: distfast: spectral Gaussian filter (lowpass_spectral.c; called by Distortions/SpectralGaussian.swift)
 /// Pass 1 of the spectral Gaussian: column line l (n complex values apart) = (Y[y][x] − cval, Y[y][x + 1] − cval)
