@@ -10,14 +10,18 @@ struct BenchDistortionsCommand: ParsableCommand {
         commandName: "distortions",
         abstract: "Time every distortion on a 224×224 image against the reference Python code, same run.",
         discussion: """
-        For each distortion and condition: the median time of one call on one image (one thread, ≥ 3 runs and \
-        ≥ --seconds of calls after a warm-up), next to the reference function of rgeirhos/generalisation-humans-DNNs \
+        For each distortion and condition: the median and the fastest time of one call on one image (one thread, \
+        ≥ 3 runs and ≥ --seconds of calls after a warm-up), next to the reference function of \
+        rgeirhos/generalisation-humans-DNNs \
         (code/image_manipulation.py, run with python3 + numpy + scipy; scikit-image and Pillow are replaced by \
         numpy stand-ins when missing, and the report says so). Then decode + distort + encode of the PNG for one \
         condition per distortion. Targets: pixel-wise ≤ 0.1 ms, Fourier ≤ 0.5 ms, false-colour ≤ 1 ms, \
         PNG round trip ≤ 3 ms. The Gaussian of low-pass/high-pass is timed as `oodbench distort` runs it \
         (--gaussian auto: scipy's exact order below radius 24, FFT from there on); --gaussian exact or spectral \
-        times one path at every σ.
+        times one path at every σ. A target is met ("ok") when the median is within it; "over, fastest ok" marks a \
+        median over the target whose fastest call is within it. On a virtual machine whose core is shared, the \
+        median moves with the neighbours' load (on the development VM up to 1.6× between quiet and busy spells of a few seconds), \
+        while the fastest call stays close to the code's own cost; rerun, or compare rows of one run.
 
         The reference code is looked for in --reference-code (a checkout, its code/ folder, or the .py file), then \
         $OODBENCH_MIRROR/generalisation-humans-DNNs/code and ../shared/reference-data/generalisation-humans-DNNs/code.
@@ -68,6 +72,9 @@ struct BenchDistortionsCommand: ParsableCommand {
         var condition: String
         var oodbenchMs: Double
         var referenceMs: Double?
+        /// The fastest call of each side (distortion rows only).
+        var oodbenchMinMs: Double? = nil
+        var referenceMinMs: Double? = nil
         var targetMs: Double?
         /// Round trips only: decode, distort (with the 8-bit quantisation) and encode, each timed alone.
         var decodeMs: Double? = nil
@@ -113,12 +120,13 @@ struct BenchDistortionsCommand: ParsableCommand {
         var rows: [Row] = []
         for distortion in Distortion.all where wanted?.contains(distortion.name) ?? true {
             for condition in distortion.conditions {
-                let ms = try Self.medianMs(seconds: seconds, cpuClock: cpuClock) {
+                let (ms, fastest) = try Self.timeMs(seconds: seconds, cpuClock: cpuClock) {
                     _ = try engine.apply(distortion, condition: condition, to: image, seed: 42)
                 }
                 rows.append(Row(distortion: distortion.name, condition: condition, oodbenchMs: ms, referenceMs: nil,
-                                targetMs: Self.target(distortion)))
-                FileHandle.standardError.write(Data("\(distortion.name) \(condition): \(Self.format(ms)) ms\n".utf8))
+                                oodbenchMinMs: fastest, targetMs: Self.target(distortion)))
+                FileHandle.standardError.write(Data(
+                    "\(distortion.name) \(condition): \(Self.format(ms)) ms (fastest \(Self.format(fastest)))\n".utf8))
             }
         }
         let compression = PNGCompression(rawValue: pngCompression) ?? .fast
@@ -155,7 +163,11 @@ struct BenchDistortionsCommand: ParsableCommand {
                                  roundTrips: Self.roundTripConditions) {
             case .success(let result):
                 referenceNote = "reference: " + result.description
-                for i in rows.indices { rows[i].referenceMs = result.ms["\(rows[i].distortion) \(rows[i].condition)"] }
+                for i in rows.indices {
+                    let key = "\(rows[i].distortion) \(rows[i].condition)"
+                    rows[i].referenceMs = result.ms[key]
+                    rows[i].referenceMinMs = result.minMs[key]
+                }
                 for i in roundTrips.indices {
                     roundTrips[i].referenceMs = result.roundTripMs["\(roundTrips[i].distortion) \(roundTrips[i].condition)"]
                 }
@@ -180,7 +192,7 @@ struct BenchDistortionsCommand: ParsableCommand {
             return
         }
         print("oodbench bench distortions: \(inputPath) (\(image.width)×\(image.height)), one thread, "
-              + "\(ProcessInfo.processInfo.activeProcessorCount) cores; median of ≥ 3 calls over ≥ \(seconds) s; "
+              + "\(ProcessInfo.processInfo.activeProcessorCount) cores; median and fastest of ≥ 3 calls over ≥ \(seconds) s; "
               + (cpuClock ? "thread CPU time" : "wall time") + " per call; load average \(Self.loadAverage())")
         print(referenceNote)
         print(Self.table(rows, title: "distortion"))
@@ -233,6 +245,12 @@ struct BenchDistortionsCommand: ParsableCommand {
     /// Median time in ms of `body` after one warm-up call: at least 3 calls and at least `seconds` of wall time.
     /// Each call is timed by the wall clock, or with `cpuClock` by this thread's CPU time.
     static func medianMs(seconds: Double, cpuClock: Bool = false, _ body: () throws -> Void) throws -> Double {
+        try timeMs(seconds: seconds, cpuClock: cpuClock, body).median
+    }
+
+    /// `medianMs`'s calls, their median and their fastest.
+    static func timeMs(seconds: Double, cpuClock: Bool = false,
+                       _ body: () throws -> Void) throws -> (median: Double, fastest: Double) {
         try body()
         var times: [Double] = []
         func now() -> UInt64 {
@@ -249,7 +267,9 @@ struct BenchDistortionsCommand: ParsableCommand {
             if times.count >= 100_000 { break }
         }
         times.sort()
-        return times.count % 2 == 1 ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
+        let median = times.count % 2 == 1
+            ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
+        return (median, times[0])
     }
 
     static func format(_ ms: Double) -> String {
@@ -261,16 +281,24 @@ struct BenchDistortionsCommand: ParsableCommand {
             let p = String(repeating: " ", count: max(0, n - s.count))
             return left ? p + s : s + p
         }
+        // The fastest-call columns appear where any row has them (distortion rows; round trips time medians only).
+        let fastest = rows.contains { $0.oodbenchMinMs != nil }
         var lines = [pad(title, 20) + pad("condition", 10) + pad("oodbench ms", 13, left: true)
-                     + pad("reference ms", 14, left: true) + pad("speed-up", 10, left: true)
-                     + pad("target ms", 11, left: true)]
+                     + (fastest ? pad("fastest", 10, left: true) : "")
+                     + pad("reference ms", 14, left: true) + (fastest ? pad("fastest", 10, left: true) : "")
+                     + pad("speed-up", 10, left: true) + pad("target ms", 11, left: true)]
         for r in rows {
             let ref = r.referenceMs.map(format) ?? "-"
             let speedUp = r.referenceMs.map { String(format: "%.1fx", $0 / max(r.oodbenchMs, 1e-9)) } ?? "-"
+            let verdict = r.targetMs.map { target in
+                r.oodbenchMs <= target ? "  ok" : ((r.oodbenchMinMs ?? .infinity) <= target ? "  over, fastest ok" : "  over")
+            } ?? ""
             lines.append(pad(r.distortion, 20) + pad(r.condition, 10) + pad(format(r.oodbenchMs), 13, left: true)
-                         + pad(ref, 14, left: true) + pad(speedUp, 10, left: true)
-                         + pad(r.targetMs.map(format) ?? "-", 11, left: true)
-                         + (r.targetMs.map { r.oodbenchMs <= $0 ? "  ok" : "  over" } ?? ""))
+                         + (fastest ? pad(r.oodbenchMinMs.map(format) ?? "-", 10, left: true) : "")
+                         + pad(ref, 14, left: true)
+                         + (fastest ? pad(r.referenceMinMs.map(format) ?? "-", 10, left: true) : "")
+                         + pad(speedUp, 10, left: true)
+                         + pad(r.targetMs.map(format) ?? "-", 11, left: true) + verdict)
         }
         return lines.joined(separator: "\n")
     }
