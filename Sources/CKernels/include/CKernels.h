@@ -186,12 +186,9 @@ int ck_mt19937_fill_random(uint32_t *state, int position, double *out, size_t co
 int ck_mt19937_fill_random_portable(uint32_t *state, int position, double *out, size_t count);
 /// out[i] = (lut[R] + lut[256 + G]) + lut[512 + B] for n interleaved RGB pixels.
 void ck_grey_lut(const uint8_t *rgb, size_t n, const double *lut, double *out);
-/// Uniform noise's last step: clip((a + Y·c) + (low + range·u[i])) with Y from the grey table.
-void ck_uniform_noise_finish(const uint8_t *rgb, size_t n, const double *lut, double a, double c, double low,
-                             double range, const double *u, double *out);
 /// Uniform noise: u from the MT19937 state (as `ck_mt19937_fill_random`, a refill at a time), then
-/// `ck_uniform_noise_finish`'s arithmetic; returns the new position. With AVX2 and the canonical grey table: Y of
-/// every pixel first, then the noise straight from the state words.
+/// out[i] = clip((a + Y·c) + (low + range·u[i])) with Y from the grey table; returns the new position. With AVX2
+/// and the canonical grey table: Y of every pixel first, then the noise straight from the state words.
 int ck_uniform_noise(uint32_t *state, int position, const uint8_t *rgb, size_t n, const double *lut, double a,
                      double c, double low, double range, double *out);
 int ck_uniform_noise_portable(uint32_t *state, int position, const uint8_t *rgb, size_t n, const double *lut,
