@@ -348,6 +348,11 @@ static inline uint32_t load_u32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4)
         y3 = (lr[(wb >> 8) & 255] + lg[(wb >> 16) & 255]) + lb[wb >> 24];                          \
     } while (0)
 
+/// Y of the RGB pixel at s from the luma table (R at 0, G at 256, B at 512), summed in numpy's order.
+static inline double grey_pixel(const uint8_t *s, const double *lut) {
+    return (lut[s[0]] + lut[256 + s[1]]) + lut[512 + s[2]];
+}
+
 // The luma products w·(k / 255.0) without a table, a conversion or a division. k/255 = M·2^−48·(1 + 2^−48 + 2^−96 + …)
 // with M = k·0x010101010101 (k in six bytes); P = M·2^−48 is exact and is made from the bytes themselves: M under
 // the exponent of 16 is the double 16 + P, and subtracting 16 leaves P. P + P·2^−48 (P·2^−48 exact too) then rounds
@@ -392,7 +397,7 @@ static void grey_lut_scalar(const uint8_t *rgb, size_t n, const double *lut, dou
         GREY4(rgb + 3 * i, lr, lg, lb, y0, y1, y2, y3);
         out[i] = y0; out[i + 1] = y1; out[i + 2] = y2; out[i + 3] = y3;
     }
-    for (; i < n; i++) out[i] = (lr[rgb[3 * i]] + lg[rgb[3 * i + 1]]) + lb[rgb[3 * i + 2]];
+    for (; i < n; i++) out[i] = grey_pixel(rgb + 3 * i, lut);
 }
 
 #if CK_X86
@@ -433,7 +438,7 @@ static void grey_formula_avx2(const uint8_t *rgb, size_t n, double *out) {
     size_t i = 0;
     for (; i + 6 <= n; i += 4) _mm256_storeu_pd(out + i, grey4_formula(rgb + 3 * i));  // reads ≤ 3i + 16 ≤ 3n
     const double *lut = grey_canonical();
-    for (; i < n; i++) out[i] = (lut[rgb[3 * i]] + lut[256 + rgb[3 * i + 1]]) + lut[512 + rgb[3 * i + 2]];
+    for (; i < n; i++) out[i] = grey_pixel(rgb + 3 * i, lut);
 }
 #endif
 
@@ -458,8 +463,8 @@ static void zip_grey_columns_scalar(const uint8_t *rgb, int height, int width, c
         double *d = lines + (size_t)2 * n * l;
         for (int y = 0; y < height; y++) {
             const uint8_t *s = rgb + 3 * ((size_t)width * y + x);
-            d[2 * y] = ((lut[s[0]] + lut[256 + s[1]]) + lut[512 + s[2]]) - cval;
-            d[2 * y + 1] = x + 1 < width ? ((lut[s[3]] + lut[256 + s[4]]) + lut[512 + s[5]]) - cval : 0;
+            d[2 * y] = grey_pixel(s, lut) - cval;
+            d[2 * y + 1] = x + 1 < width ? grey_pixel(s + 3, lut) - cval : 0;
         }
     }
 }
@@ -497,12 +502,16 @@ void ck_lps_zip_grey_columns(const uint8_t *rgb, int height, int width, const do
     zip_grey_columns_scalar(rgb, height, width, lut, cval, first_pair, done, count, n, lines);
 }
 
-static inline double noise_pixel(const uint8_t *s, const double *lut, double a, double c, double low, double range,
-                                 double u) {
-    const double y = (lut[s[0]] + lut[256 + s[1]]) + lut[512 + s[2]];
+/// clip((a + Y·c) + (low + range·u)): one pixel of uniform noise, as numpy computes it.
+static inline double noise_from_y(double y, double a, double c, double low, double range, double u) {
     double v = (a + y * c) + (low + range * u);
     v = v < 0 ? 0 : v;
     return v > 1 ? 1 : v;
+}
+
+static inline double noise_pixel(const uint8_t *s, const double *lut, double a, double c, double low, double range,
+                                 double u) {
+    return noise_from_y(grey_pixel(s, lut), a, c, low, range, u);
 }
 
 #if CK_X86
@@ -520,7 +529,7 @@ static inline size_t noise_from_grey_avx2(const uint32_t *w, const double *y, si
         const __m256d u = mt_doubles4(mt_temper8(_mm256_loadu_si256((const __m256i *)(w + 2 * i))));
         const __m256d noise = _mm256_add_pd(vlow, _mm256_mul_pd(vrange, u));
         __m256d v = _mm256_add_pd(_mm256_add_pd(va, _mm256_mul_pd(_mm256_loadu_pd(y + i), vc)), noise);
-        if (clip_low) v = _mm256_max_pd(v, zero);   // as noise_fused_avx2: v is never NaN or −0
+        if (clip_low) v = _mm256_max_pd(v, zero);   // v is never NaN, and never −0 (a + Y·c ≥ a > 0)
         if (clip_high) v = _mm256_min_pd(v, one);
         _mm256_storeu_pd(out + i, v);
     }
@@ -535,12 +544,6 @@ static size_t noise_from_grey_dispatch(const uint32_t *w, const double *y, size_
     if (clip_low) return noise_from_grey_avx2(w, y, count, a, c, low, range, out, 1, 0);
     if (clip_high) return noise_from_grey_avx2(w, y, count, a, c, low, range, out, 0, 1);
     return noise_from_grey_avx2(w, y, count, a, c, low, range, out, 0, 0);
-}
-
-static inline double noise_from_y(double y, double a, double c, double low, double range, double u) {
-    double v = (a + y * c) + (low + range * u);
-    v = v < 0 ? 0 : v;
-    return v > 1 ? 1 : v;
 }
 
 // Uniform noise in two passes for the canonical grey table: Y of every pixel by the exact vector formula into out,
@@ -1035,7 +1038,7 @@ static inline __m256d phase_shift4(__m256d x, double width) {
     return M(_mm256_div_pd(M(M(_mm256_sub_pd(x, B(0.5)), B(2.0)), B(width)), B(180.0)), B(3.141592653589793));
 }
 
-// The factors of the four values from j and of their partners (the four values before k = m − 4 − j), both written.
+// The factors of the four values from j and of their partners k … k+3 (k = m − 4 − j, read backwards), both written.
 __attribute__((target("avx2"), always_inline))
 static inline void phase_store_pair(double *factors, size_t j, size_t k, __m256d s0, __m256d c0, __m256d s1,
                                     __m256d c1, __m256d hs) {
@@ -1073,19 +1076,8 @@ static void phase_factors_avx2(double *u, size_t m, double width, double half_sc
         phase_store_pair(factors, j, k + 4, s0, c0, s3, c3, hs);      // j … j+3 with m−1−j … m−4−j
         phase_store_pair(factors, j + 4, k, s1, c1, s2, c2, hs);      // j+4 … j+7 with m−5−j … m−8−j
     }
-    for (; 2 * j + 8 <= m; j += 4) {
-        const size_t k = m - 4 - j;
-        const __m256d x0 = phase_shift4(_mm256_loadu_pd(u + j), width);
-        const __m256d x1 = phase_shift4(_mm256_loadu_pd(u + k), width);
-        _mm256_storeu_pd(u + j, x0);
-        _mm256_storeu_pd(u + k, x1);
-        __m256d s0, c0, s1, c1;
-        sincos4(x0, &s0, &c0);
-        sincos4(x1, &s1, &c1);
-        phase_store_pair(factors, j, k, s0, c0, s1, c1, hs);
-    }
-    // The middle (fewer than 8 values), one at a time.
-    double sn[8], cs[8];
+    // The middle (fewer than 16 values), one at a time.
+    double sn[16], cs[16];
     const size_t end = m - j;
     for (size_t t = j; t < end; t++) {
         u[t] = ((((u[t] - 0.5) * 2) * width) / 180) * 3.141592653589793;
@@ -1271,13 +1263,18 @@ static void clip_copy_avx2(const double *in, size_t n, double *out) {
 }
 #endif
 
-void ck_clip_copy(const double *in, size_t n, double *out) {
+static void clip_copy(const double *in, size_t n, double *out, int avx2) {
 #if CK_X86
-    if (ck_cpu_has_avx2_fma()) { clip_copy_avx2(in, n, out); return; }
+    if (avx2) { clip_copy_avx2(in, n, out); return; }
 #endif
+    (void)avx2;
     for (size_t i = 0; i < n; i++) out[i] = clip_one(in[i]);
 }
 
+void ck_clip_copy(const double *in, size_t n, double *out) {
+    clip_copy(in, n, out, ck_cpu_has_avx2_fma());
+}
+
 void ck_clip_copy_portable(const double *in, size_t n, double *out) {
-    for (size_t i = 0; i < n; i++) out[i] = clip_one(in[i]);
+    clip_copy(in, n, out, 0);
 }

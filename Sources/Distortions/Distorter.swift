@@ -96,13 +96,9 @@ public final class Distorter {
         return DistortedImage(width: width, height: height, layout: layout, values: values)
     }
 
-    /// Values > 1 → 1, values < 0 → 0 (specs §1.3).
-    @inline(__always)
+    /// Values > 1 → 1, values < 0 → 0 (specs §1.3), in place (`ck_clip_copy`, the rule the Fourier distortions use).
     static func clip(_ p: UnsafeMutablePointer<Double>, _ n: Int) {
-        for i in 0..<n {
-            let v = p[i]
-            p[i] = v > 1 ? 1 : (v < 0 ? 0 : v)
-        }
+        ck_clip_copy(p, n, p)
     }
 
     // MARK: Pixel-wise distortions

@@ -20,8 +20,8 @@ struct BenchDistortionsCommand: ParsableCommand {
         (--gaussian auto: scipy's exact order below radius 24, FFT from there on); --gaussian exact or spectral \
         times one path at every σ. A target is met ("ok") when the median is within it; "over, fastest ok" marks a \
         median over the target whose fastest call is within it. On a virtual machine whose core is shared, the \
-        median moves with the neighbours' load (on the development VM up to 1.6× between quiet and busy spells of a few seconds), \
-        while the fastest call stays close to the code's own cost; rerun, or compare rows of one run.
+        median moves with the neighbours' load (on the development VM up to 1.6× between quiet and busy spells of \
+        a few seconds), while the fastest call stays close to the code's own cost; rerun, or compare rows of one run.
 
         The reference code is looked for in --reference-code (a checkout, its code/ folder, or the .py file), then \
         $OODBENCH_MIRROR/generalisation-humans-DNNs/code and ../shared/reference-data/generalisation-humans-DNNs/code.
@@ -192,7 +192,8 @@ struct BenchDistortionsCommand: ParsableCommand {
             return
         }
         print("oodbench bench distortions: \(inputPath) (\(image.width)×\(image.height)), one thread, "
-              + "\(ProcessInfo.processInfo.activeProcessorCount) cores; median and fastest of ≥ 3 calls over ≥ \(seconds) s; "
+              + "\(ProcessInfo.processInfo.activeProcessorCount) cores; "
+              + "median and fastest of ≥ 3 calls over ≥ \(seconds) s; "
               + (cpuClock ? "thread CPU time" : "wall time") + " per call; load average \(Self.loadAverage())")
         print(referenceNote)
         print(Self.table(rows, title: "distortion"))
@@ -291,7 +292,8 @@ struct BenchDistortionsCommand: ParsableCommand {
             let ref = r.referenceMs.map(format) ?? "-"
             let speedUp = r.referenceMs.map { String(format: "%.1fx", $0 / max(r.oodbenchMs, 1e-9)) } ?? "-"
             let verdict = r.targetMs.map { target in
-                r.oodbenchMs <= target ? "  ok" : ((r.oodbenchMinMs ?? .infinity) <= target ? "  over, fastest ok" : "  over")
+                if r.oodbenchMs <= target { return "  ok" }
+                return (r.oodbenchMinMs ?? .infinity) <= target ? "  over, fastest ok" : "  over"
             } ?? ""
             lines.append(pad(r.distortion, 20) + pad(r.condition, 10) + pad(format(r.oodbenchMs), 13, left: true)
                          + (fastest ? pad(r.oodbenchMinMs.map(format) ?? "-", 10, left: true) : "")
